@@ -1,0 +1,16 @@
+//! The pure model of kyoyu: every code and label of the domain, the reference data (sectors,
+//! ministries, services), the sharing-scope policy and the audit chain. Nothing in this crate
+//! performs I/O, awaits, or knows about SQL or HTTP; everything above it depends on it.
+
+pub mod audit;
+pub mod codes;
+pub mod messages;
+pub mod org;
+pub mod policy;
+pub mod reference;
+
+pub use codes::{
+    AdvisoryBasis, Cause, CauseGroup, EventClass, Outlook, PressState, ReportBasis, Role, Severity,
+    SystemStatus, Tlp,
+};
+pub use org::{Email, OrgCode, ParseError};
