@@ -1,1 +1,247 @@
-//! placeholder
+//! Persistence for kyoyu behind one interface, on two backends: embedded SQLite (the default:
+//! one file, WAL, foreign keys on, durable commits) and PostgreSQL. One SQL text serves both
+//! through sqlx's `Any` driver; the schema differs only in its migrations folder.
+//!
+//! Every read and write goes through a [`Tx`]. On SQLite, write transactions are serialised in
+//! the process (SQLite allows one writer; serialising here avoids busy errors on lock upgrade).
+//! On PostgreSQL, concurrent writers coordinate with row locks (counters, audit head).
+
+mod audit;
+mod orgs;
+mod reference;
+pub mod scope;
+mod sql;
+mod tokens;
+mod users;
+pub mod testing;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+pub use audit::NewAudit;
+pub use orgs::{NewOrg, OrgRow};
+pub use scope::NewScopeItem;
+pub use sql::{Arg, Sql};
+pub use tokens::{TokenKind, TokenRow};
+pub use users::{NewUser, UserRow};
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("already exists: {0}")]
+    Conflict(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+    #[error("unsupported database URL `{0}` (use sqlite:… or postgres://…)")]
+    BadUrl(String),
+}
+
+impl StoreError {
+    /// Maps a unique-constraint violation to `Conflict`, naming what collided.
+    fn conflict_or(e: sqlx::Error, what: impl Into<String>) -> StoreError {
+        match &e {
+            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(what.into()),
+            _ => StoreError::Db(e),
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// Formats a time the way the store keeps it: RFC 3339, UTC, microseconds, fixed width, so that
+/// text order is time order on both backends.
+pub fn ts(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+pub fn parse_ts(s: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| StoreError::Corrupt(format!("bad timestamp `{s}`: {e}")))
+}
+
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    /// SQLite's one writer, taken by every write transaction.
+    writer: Option<Arc<Mutex<()>>>,
+}
+
+/// Connection-pool figures for metrics.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolStats {
+    pub size: u32,
+    pub idle: u32,
+}
+
+impl Store {
+    /// Opens the database a URL names: `sqlite:PATH` or `postgres://…`.
+    pub async fn open(url: &str) -> Result<Store> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Self::open_postgres(url, None).await
+        } else if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+            Self::open_sqlite(Path::new(path)).await
+        } else {
+            Err(StoreError::BadUrl(url.to_owned()))
+        }
+    }
+
+    /// Opens (creating if needed) the SQLite database file at `path`.
+    pub async fn open_sqlite(path: &Path) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        let opts: AnyConnectOptions = url.parse()?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(30))
+            .after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    // WAL for concurrent readers, FULL sync for durable commits, foreign keys on.
+                    conn.execute("PRAGMA journal_mode = WAL").await?;
+                    conn.execute("PRAGMA synchronous = FULL").await?;
+                    conn.execute("PRAGMA foreign_keys = ON").await?;
+                    conn.execute("PRAGMA busy_timeout = 10000").await?;
+                    Ok(())
+                })
+            })
+            .connect_with(opts)
+            .await?;
+        Ok(Store { pool, backend: Backend::Sqlite, writer: Some(Arc::new(Mutex::new(()))) })
+    }
+
+    /// Opens a PostgreSQL database; with `schema`, every connection works inside that schema
+    /// (tests give each run its own).
+    pub async fn open_postgres(url: &str, schema: Option<&str>) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let opts: AnyConnectOptions = url.parse()?;
+        let schema = schema.map(|s| s.to_owned());
+        let pool = AnyPoolOptions::new()
+            .max_connections(10)
+            .acquire_timeout(Duration::from_secs(30))
+            .after_connect(move |conn, _meta| {
+                let schema = schema.clone();
+                Box::pin(async move {
+                    if let Some(schema) = schema {
+                        // The schema name is generated by the caller from [a-z0-9_].
+                        conn.execute(format!("SET search_path TO {schema}").as_str()).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(opts)
+            .await?;
+        Ok(Store { pool, backend: Backend::Postgres, writer: None })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Applies pending migrations; safe to run on every start and from several processes.
+    pub async fn migrate(&self) -> Result<()> {
+        match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Whether the database answers (for `/readyz`).
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub fn pool_stats(&self) -> PoolStats {
+        PoolStats { size: self.pool.size(), idle: self.pool.num_idle() as u32 }
+    }
+
+    /// A transaction that may write. Commit it; dropping it rolls back.
+    pub async fn begin(&self) -> Result<Tx> {
+        let guard = match &self.writer {
+            Some(w) => Some(w.clone().lock_owned().await),
+            None => None,
+        };
+        let tx = self.pool.begin().await?;
+        Ok(Tx { tx, backend: self.backend, _writer: guard })
+    }
+
+    /// A transaction for reading only (no writer lock on SQLite).
+    pub async fn read(&self) -> Result<Tx> {
+        let tx = self.pool.begin().await?;
+        Ok(Tx { tx, backend: self.backend, _writer: None })
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// One database transaction. All store operations are methods on it.
+pub struct Tx {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    backend: Backend,
+    _writer: Option<OwnedMutexGuard<()>>,
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
+    }
+
+    /// Takes the next value of a named counter (`R`, `T`, …) atomically: gapless, because the
+    /// increment commits or rolls back with the transaction that uses the number, and unique,
+    /// because the row lock (PostgreSQL) or the single writer (SQLite) orders concurrent takers.
+    pub async fn next_counter(&mut self, name: &str) -> Result<i64> {
+        sqlx::query(
+            "INSERT INTO counters (name, value) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .execute(self.conn())
+        .await?;
+        let row = sqlx::query("UPDATE counters SET value = value + 1 WHERE name = $1 RETURNING value")
+            .bind(name)
+            .fetch_one(self.conn())
+            .await?;
+        Ok(sqlx::Row::try_get(&row, "value")?)
+    }
+}
