@@ -7,7 +7,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 pub enum ParseError {
     #[error("unknown {kind} code `{value}` (allowed: {allowed})")]
     UnknownCode { kind: &'static str, value: String, allowed: String },
-    #[error("organisation code must be 2–40 characters of a–z, 0–9 and '-', starting with a letter")]
+    #[error("organisation code must be 2–40 characters of a–z, 0–9, '-' and '_', starting with a letter")]
     OrgCode,
     #[error("not an e-mail address")]
     Email,
@@ -22,7 +22,7 @@ impl OrgCode {
     pub fn parse(s: &str) -> Result<Self, ParseError> {
         let ok = (2..=40).contains(&s.len())
             && s.starts_with(|c: char| c.is_ascii_lowercase())
-            && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
             && !s.ends_with('-');
         if ok { Ok(OrgCode(s.to_owned())) } else { Err(ParseError::OrgCode) }
     }
@@ -93,7 +93,7 @@ mod tests {
     fn org_codes() {
         assert!(OrgCode::parse("op-finance-1").is_ok());
         assert!(OrgCode::parse("nisc").is_ok());
-        for bad in ["", "a", "Op", "1abc", "op_finance", "op-", "ｎｉｓｃ", "op finance"] {
+        for bad in ["", "a", "Op", "1abc", "op-", "ｎｉｓｃ", "op finance"] {
             assert!(OrgCode::parse(bad).is_err(), "{bad}");
         }
     }
