@@ -13,13 +13,14 @@ use std::sync::{Arc, RwLock};
 use chrono::{DateTime, Utc};
 use kyoyu_domain::policy::Actor;
 use kyoyu_domain::reference::ReferenceData;
-use kyoyu_store::{NewAudit, Store, Tx};
+use kyoyu_store::{NewAudit, Tx};
 
 pub use accounts::{ApiTokenInfo, NewApiToken, TotpEnrolment};
 pub use admin::{NewOrgSpec, NewUserSpec};
+pub use kyoyu_store::StoreError;
 pub use auth::{LoginOutcome, Session};
 pub use error::CoreError;
-pub use kyoyu_store::{Backend, OrgRow};
+pub use kyoyu_store::{Backend, OrgRow, Store, TokenKind};
 
 pub type Result<T> = std::result::Result<T, CoreError>;
 

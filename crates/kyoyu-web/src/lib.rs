@@ -1,1 +1,113 @@
-//! placeholder
+//! kyoyu over HTTP: the JSON API (`/api/v1`, with its OpenAPI document), the server-rendered
+//! Japanese web UI, health and metrics. This crate knows HTTP and nothing below it does; it
+//! turns credentials into an `Actor` and hands every request to the core.
+
+mod api;
+mod auth;
+mod error;
+mod json;
+mod metrics;
+mod ui;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue};
+use kyoyu_core::Core;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+pub use error::ApiError;
+pub use metrics::Metrics;
+
+/// HTTP-level settings.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Show the demo banner on every page.
+    pub demo: bool,
+    /// Mark cookies `Secure` (behind TLS).
+    pub cookie_secure: bool,
+    /// Login attempts allowed per client address per minute.
+    pub login_attempts_per_minute: u32,
+    /// Largest JSON body accepted.
+    pub max_json_bytes: usize,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig { demo: false, cookie_secure: false, login_attempts_per_minute: 30, max_json_bytes: 1024 * 1024 }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub core: Core,
+    pub config: Arc<WebConfig>,
+    pub metrics: Arc<Metrics>,
+    pub(crate) login_throttle: Arc<auth::LoginThrottle>,
+}
+
+impl AppState {
+    pub fn new(core: Core, config: WebConfig) -> AppState {
+        let throttle = auth::LoginThrottle::new(config.login_attempts_per_minute);
+        AppState {
+            core,
+            config: Arc::new(config),
+            metrics: Arc::new(Metrics::new()),
+            login_throttle: Arc::new(throttle),
+        }
+    }
+}
+
+/// The whole HTTP surface.
+pub fn router(state: AppState) -> Router {
+    let (api, openapi) = api::routes();
+    let openapi = Arc::new(openapi);
+    let security = [
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "no-referrer"),
+        (
+            "content-security-policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    ];
+    let mut app = Router::new()
+        .merge(api)
+        .route(
+            "/api/v1/openapi.json",
+            axum::routing::get(move || {
+                let doc = openapi.clone();
+                async move { axum::Json(doc.as_ref().clone()) }
+            }),
+        )
+        .merge(metrics::routes())
+        .merge(ui::routes())
+        .fallback(error::fallback)
+        .layer(axum::middleware::from_fn(error::json_errors_for_api))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(DefaultBodyLimit::max(state.config.max_json_bytes))
+        .layer(CatchPanicLayer::custom(error::panic_response))
+        .layer(TraceLayer::new_for_http());
+    for (name, value) in security {
+        app = app.layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        ));
+    }
+    app.with_state(state)
+}
+
+/// Serves until `shutdown` completes, then lets in-flight requests finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}

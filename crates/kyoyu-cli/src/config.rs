@@ -1,0 +1,89 @@
+//! Configuration: defaults in code, then `kyoyu.toml` in the data directory, then `KYOYU_*`
+//! environment variables, then flags (clap reads flags and environment together). Unknown keys
+//! in the file are an error; secrets are never printed.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::Deserialize;
+
+/// The keys `kyoyu.toml` may hold.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub database: Option<String>,
+    pub listen: Option<String>,
+    pub log_json: Option<bool>,
+    pub cookie_secure: Option<bool>,
+    pub require_admin_totp: Option<bool>,
+    pub session_hours: Option<i64>,
+    pub max_failed_logins: Option<i64>,
+    pub lockout_minutes: Option<i64>,
+    pub login_attempts_per_minute: Option<u32>,
+    pub min_password_len: Option<usize>,
+}
+
+impl FileConfig {
+    /// Reads `kyoyu.toml` from the data directory if it exists.
+    pub fn load(data_dir: &Path) -> anyhow::Result<FileConfig> {
+        let path = data_dir.join("kyoyu.toml");
+        match std::fs::read_to_string(&path) {
+            Ok(text) => toml::from_str(&text).with_context(|| format!("設定ファイル {} を読み取れません", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(FileConfig::default()),
+            Err(e) => Err(e).with_context(|| format!("設定ファイル {} を開けません", path.display())),
+        }
+    }
+}
+
+/// The database URL: a flag/env value, else the file's, else SQLite in the data directory.
+pub fn database_url(flag: Option<&str>, file: &FileConfig, data_dir: &Path) -> String {
+    flag.map(str::to_owned)
+        .or_else(|| file.database.clone())
+        .unwrap_or_else(|| format!("sqlite:{}", data_dir.join("kyoyu.db").display()))
+}
+
+/// Hides the password of a database URL for printing.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..scheme + 3], user, &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+pub fn ensure_dir(dir: &PathBuf) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("データディレクトリ {} を作成できません", dir.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("kyoyu.toml"), "listen = \"127.0.0.1:1\"\nlisten_port = 3\n").unwrap();
+        let err = format!("{:#}", FileConfig::load(dir.path()).unwrap_err());
+        assert!(err.contains("listen_port"), "{err}");
+    }
+
+    #[test]
+    fn flag_beats_file_beats_default() {
+        let dir = Path::new("/data");
+        let file = FileConfig { database: Some("postgres://file".into()), ..Default::default() };
+        assert_eq!(database_url(Some("postgres://flag"), &file, dir), "postgres://flag");
+        assert_eq!(database_url(None, &file, dir), "postgres://file");
+        assert_eq!(database_url(None, &FileConfig::default(), dir), "sqlite:/data/kyoyu.db");
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(redact("postgres://postgres@127.0.0.1/test"), "postgres://postgres@127.0.0.1/test");
+    }
+}

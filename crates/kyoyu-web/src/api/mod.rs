@@ -1,0 +1,58 @@
+//! The JSON API under `/api/v1`. Every route is declared with `#[utoipa::path]` and registered
+//! through `OpenApiRouter`, so the OpenAPI 3.1 document is generated from the code itself.
+
+mod account;
+mod orgs;
+
+use axum::Router;
+use utoipa::openapi::OpenApi as OpenApiDoc;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::error::ErrorBody;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "kyoyu API",
+        description = "重要インフラ情報共有システム kyoyu の JSON API。認証は `Authorization: Bearer <token>`（`/api/v1/auth/login` で取得するセッショントークン、またはAPIトークン）。エラーは `{\"error\": {\"code\", \"message\", \"field\"?}}` で返します。閲覧権限のない項目は存在しない項目と同じく 404 です。",
+        version = "1"
+    ),
+    components(schemas(ErrorBody)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "ログインとログアウト"),
+        (name = "account", description = "自分のアカウントとAPIトークン"),
+        (name = "orgs", description = "組織と参照データ")
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut OpenApiDoc) {
+        if let Some(components) = openapi.components.as_mut() {
+            components.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        }
+    }
+}
+
+pub fn routes() -> (Router<AppState>, OpenApiDoc) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(account::login))
+        .routes(routes!(account::logout))
+        .routes(routes!(account::me))
+        .routes(routes!(account::list_tokens, account::create_token))
+        .routes(routes!(account::revoke_token))
+        .routes(routes!(orgs::list_orgs))
+        .routes(routes!(orgs::get_org))
+        .routes(routes!(orgs::list_sectors))
+        .split_for_parts()
+}

@@ -1,0 +1,123 @@
+//! Credentials to sessions: bearer tokens for the API, an HttpOnly cookie (with CSRF tokens in
+//! every form) for the web UI, and a per-address throttle on login attempts.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
+use kyoyu_core::{CoreError, Session};
+use subtle::ConstantTimeEq;
+
+use crate::AppState;
+use crate::error::ApiError;
+
+pub const SESSION_COOKIE: &str = "kyoyu_session";
+pub const LOGIN_CSRF_COOKIE: &str = "kyoyu_login_csrf";
+
+/// An API caller authenticated by `Authorization: Bearer <token>`.
+pub struct ApiAuth {
+    pub session: Session,
+    pub token: String,
+}
+
+fn bearer(parts: &Parts) -> Option<String> {
+    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
+impl FromRequestParts<AppState> for ApiAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = bearer(parts).ok_or(CoreError::Unauthenticated)?;
+        let session = state.core.authenticate(&token).await?;
+        Ok(ApiAuth { session, token })
+    }
+}
+
+/// A web-UI user authenticated by the session cookie; anyone else is sent to the login page.
+pub struct PageAuth {
+    pub session: Session,
+    pub token: String,
+}
+
+impl FromRequestParts<AppState> for PageAuth {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let jar = CookieJar::from_headers(&parts.headers);
+        let token = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned());
+        let to_login = || Redirect::to("/login").into_response();
+        let Some(token) = token else { return Err(to_login()) };
+        match state.core.authenticate(&token).await {
+            Ok(session) => Ok(PageAuth { session, token }),
+            Err(CoreError::Unauthenticated) => Err(to_login()),
+            Err(e) => Err(crate::ui::core_error_page(e)),
+        }
+    }
+}
+
+/// Constant-time comparison of a submitted CSRF token with the expected one.
+pub fn csrf_ok(expected: &str, submitted: &str) -> bool {
+    !expected.is_empty() && expected.as_bytes().ct_eq(submitted.as_bytes()).into()
+}
+
+/// Login attempts per client address in a sliding one-minute window.
+pub struct LoginThrottle {
+    per_minute: u32,
+    seen: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+}
+
+impl LoginThrottle {
+    pub fn new(per_minute: u32) -> LoginThrottle {
+        LoginThrottle { per_minute, seen: Mutex::new(HashMap::new()) }
+    }
+
+    /// Counts an attempt; false when the address is over its limit.
+    pub fn allow(&self, ip: IpAddr) -> bool {
+        let now = Instant::now();
+        let mut seen = match self.seen.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        if seen.len() > 10_000 {
+            seen.retain(|_, (start, _)| now.duration_since(*start) < Duration::from_secs(60));
+        }
+        let entry = seen.entry(ip).or_insert((now, 0));
+        if now.duration_since(entry.0) >= Duration::from_secs(60) {
+            *entry = (now, 0);
+        }
+        entry.1 += 1;
+        entry.1 <= self.per_minute
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn throttle_counts_per_address() {
+        let t = LoginThrottle::new(2);
+        let a: IpAddr = [127, 0, 0, 1].into();
+        let b: IpAddr = [127, 0, 0, 2].into();
+        assert!(t.allow(a));
+        assert!(t.allow(a));
+        assert!(!t.allow(a));
+        assert!(t.allow(b));
+    }
+
+    #[test]
+    fn csrf_comparison() {
+        assert!(csrf_ok("abc", "abc"));
+        assert!(!csrf_ok("abc", "abd"));
+        assert!(!csrf_ok("", ""));
+    }
+}

@@ -1,0 +1,81 @@
+//! The API's JSON body extractor: a wrong content type, malformed JSON, a missing or mistyped
+//! field, or an oversized body each become a clear 4xx in the API error shape, naming the field
+//! path (from `serde_path_to_error`).
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::{StatusCode, header};
+use kyoyu_domain::messages::{Locale, fill, t};
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")));
+        if !json {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                t(Locale::Ja, "error.unsupported_media_type"),
+            ));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", t(Locale::Ja, "error.too_large"))
+            } else {
+                ApiError::new(StatusCode::BAD_REQUEST, "bad_request", t(Locale::Ja, "error.bad_request"))
+            }
+        })?;
+        parse(&bytes).map(ApiJson)
+    }
+}
+
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // Request bodies are JSON objects; anything else that parses is refused as a whole.
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first.is_some_and(|b| *b != b'{') && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() {
+        return Err(ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, "", t(Locale::Ja, "error.body_object")));
+    }
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    let err = match serde_path_to_error::deserialize::<_, T>(de) {
+        Ok(v) => return Ok(v),
+        Err(err) => err,
+    };
+    let path = err.path().to_string();
+    let inner = err.into_inner();
+    let detail = inner.to_string();
+    if inner.is_syntax() || inner.is_eof() || inner.is_io() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            fill(t(Locale::Ja, "error.invalid_json"), &[("detail", &detail)]),
+        ));
+    }
+    let (field, key) = match missing_field(&detail) {
+        Some(f) if path == "." => (f, "error.field_required"),
+        Some(f) => (format!("{path}.{f}"), "error.field_required"),
+        None if path == "." => (String::new(), "error.field_invalid"),
+        None => (path, "error.field_invalid"),
+    };
+    let shown = if field.is_empty() { "body".to_owned() } else { crate::error::field_label(&field) };
+    Err(ApiError::field(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &field,
+        fill(t(Locale::Ja, key), &[("field", &shown), ("detail", &detail)]),
+    ))
+}
+
+/// serde reports a missing field at its parent's path; name the field itself.
+fn missing_field(detail: &str) -> Option<String> {
+    let rest = detail.strip_prefix("missing field `")?;
+    Some(rest.split('`').next()?.to_owned())
+}

@@ -1,0 +1,144 @@
+//! The server-rendered Japanese web UI. Pages are askama templates (checked at compile time);
+//! every label comes from the message catalogue through `L`; the one stylesheet is compiled into
+//! the binary, so nothing is fetched from elsewhere (the service runs on closed networks).
+
+mod account;
+mod pages;
+
+use askama::Template;
+use axum::Router;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use kyoyu_core::{CoreError, Session};
+use kyoyu_domain::messages::{self, Locale};
+
+use crate::AppState;
+use crate::error::ApiError;
+
+/// Labels for templates: `{{ l.t("nav.home") }}`.
+#[derive(Clone, Copy)]
+pub struct L(Locale);
+
+impl L {
+    pub fn t(&self, key: &str) -> &'static str {
+        messages::t(self.0, key)
+    }
+}
+
+pub const JA: L = L(Locale::Ja);
+
+/// What every page's frame needs.
+pub struct Chrome {
+    pub demo: bool,
+    pub user: Option<UserBar>,
+    pub csrf: String,
+    pub active: &'static str,
+}
+
+pub struct UserBar {
+    pub name: String,
+    pub org: Option<String>,
+}
+
+impl Chrome {
+    pub fn anonymous(state: &AppState) -> Chrome {
+        Chrome { demo: state.config.demo, user: None, csrf: String::new(), active: "" }
+    }
+
+    pub async fn for_session(state: &AppState, s: &Session, active: &'static str) -> Chrome {
+        let org = match s.org_id {
+            Some(id) => state.core.org(&s.actor, id).await.ok().map(|o| o.name_ja),
+            None => None,
+        };
+        Chrome {
+            demo: state.config.demo,
+            user: Some(UserBar { name: s.name.clone(), org }),
+            csrf: s.csrf.clone(),
+            active,
+        }
+    }
+}
+
+/// Renders a template, or a plain 500 page if rendering itself fails.
+pub fn render(status: StatusCode, tpl: &impl Template) -> Response {
+    match tpl.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template rendering failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, Html(messages::t(Locale::Ja, "error.internal").to_owned())).into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+pub struct MessageTpl {
+    pub l: L,
+    pub chrome: Chrome,
+    pub heading: String,
+    pub message: String,
+}
+
+/// A Japanese error page with the right status.
+pub fn error_page(status: StatusCode, message: &str) -> Response {
+    let tpl = MessageTpl {
+        l: JA,
+        chrome: Chrome { demo: false, user: None, csrf: String::new(), active: "" },
+        heading: messages::t(Locale::Ja, "error_page.title").to_owned(),
+        message: message.to_owned(),
+    };
+    render(status, &tpl)
+}
+
+/// The page for a use-case error: same status and message as the API would give.
+pub fn core_error_page(e: CoreError) -> Response {
+    let api = ApiError::from(e);
+    error_page(api.status, &api.message)
+}
+
+async fn stylesheet() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../../static/kyoyu.css"),
+    )
+        .into_response()
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/static/kyoyu.css", get(stylesheet))
+        .route("/login", get(pages::login_page).post(pages::login_submit))
+        .route("/logout", post(pages::logout))
+        .route("/", get(pages::home))
+        .route("/orgs", get(pages::orgs))
+        .route("/reports", get(pages::coming_reports))
+        .route("/advisories", get(pages::coming_advisories))
+        .route("/risk", get(pages::coming_risk))
+        .route("/account", get(account::page))
+        .route("/account/password", post(account::password))
+        .route("/account/totp/begin", post(account::totp_begin))
+        .route("/account/totp/enable", post(account::totp_enable))
+        .route("/account/totp/disable", post(account::totp_disable))
+        .route("/account/tokens", post(account::create_token))
+        .route("/account/tokens/{id}/revoke", post(account::revoke_token))
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every `l.t("…")` key used in a template exists in the Japanese catalogue.
+    #[test]
+    fn every_template_label_is_in_the_catalogue() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            for part in text.split("l.t(\"").skip(1) {
+                let key = part.split('"').next().unwrap();
+                assert!(kyoyu_domain::messages::has(kyoyu_domain::messages::Locale::Ja, key), "missing label {key}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 50, "only {checked} labels found");
+    }
+}

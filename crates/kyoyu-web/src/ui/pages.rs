@@ -1,0 +1,241 @@
+//! Login, logout, home, the organisation directory, and placeholders for what is coming.
+
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::rejection::FormRejection;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use kyoyu_core::TokenKind;
+use kyoyu_domain::messages::{Locale, t};
+use rand::RngCore;
+use serde::Deserialize;
+
+use super::{Chrome, JA, L, MessageTpl, core_error_page, error_page, render};
+use crate::AppState;
+use crate::auth::{LOGIN_CSRF_COOKIE, PageAuth, SESSION_COOKIE, csrf_ok};
+use crate::error::ApiError;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginTpl {
+    l: L,
+    chrome: Chrome,
+    csrf: String,
+    email: String,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    #[serde(default)]
+    bye: Option<String>,
+}
+
+fn random_hex() -> String {
+    let mut b = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+fn cookie(state: &AppState, name: &'static str, value: String, path: &'static str) -> Cookie<'static> {
+    Cookie::build((name, value))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.config.cookie_secure)
+        .path(path)
+        .build()
+}
+
+fn login_form(state: &AppState, jar: CookieJar, status: StatusCode, email: String, error: Option<String>, notice: Option<String>) -> Response {
+    let csrf = random_hex();
+    let jar = jar.add(cookie(state, LOGIN_CSRF_COOKIE, csrf.clone(), "/login"));
+    let tpl = LoginTpl { l: JA, chrome: Chrome::anonymous(state), csrf, email, error, notice };
+    (jar, render(status, &tpl)).into_response()
+}
+
+pub async fn login_page(State(state): State<AppState>, jar: CookieJar, Query(q): Query<LoginQuery>) -> Response {
+    if let Some(token) = jar.get(SESSION_COOKIE) {
+        if state.core.authenticate(token.value()).await.is_ok() {
+            return Redirect::to("/").into_response();
+        }
+    }
+    let notice = q.bye.map(|_| t(Locale::Ja, "login.logged_out").to_owned());
+    login_form(&state, jar, StatusCode::OK, String::new(), None, notice)
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    totp: String,
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+}
+
+pub async fn login_submit(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    jar: CookieJar,
+    form: Result<Form<LoginForm>, FormRejection>,
+) -> Response {
+    let Ok(Form(form)) = form else {
+        return login_form(&state, jar, StatusCode::BAD_REQUEST, String::new(), Some(t(Locale::Ja, "error.bad_request").into()), None);
+    };
+    let expected = jar.get(LOGIN_CSRF_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
+    if !csrf_ok(&expected, &form.csrf) {
+        return login_form(&state, jar, StatusCode::BAD_REQUEST, form.email, Some(t(Locale::Ja, "error.csrf").into()), None);
+    }
+    if !state.login_throttle.allow(addr.ip()) {
+        return login_form(&state, jar, StatusCode::TOO_MANY_REQUESTS, form.email, Some(t(Locale::Ja, "error.throttled").into()), None);
+    }
+    let totp = Some(form.totp.as_str()).filter(|c| !c.trim().is_empty());
+    match state.core.login(&form.email, &form.password, totp, TokenKind::Session).await {
+        Ok(out) => {
+            let jar = jar
+                .remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/login").build())
+                .add(cookie(&state, SESSION_COOKIE, out.token, "/"));
+            (jar, Redirect::to("/")).into_response()
+        }
+        Err(e) => {
+            let api = ApiError::from(e);
+            login_form(&state, jar, api.status, form.email, Some(api.message), None)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default, rename = "_csrf")]
+    pub csrf: String,
+}
+
+pub async fn logout(State(state): State<AppState>, auth: PageAuth, jar: CookieJar, form: Result<Form<CsrfForm>, FormRejection>) -> Response {
+    let submitted = form.map(|Form(f)| f.csrf).unwrap_or_default();
+    if !csrf_ok(&auth.session.csrf, &submitted) {
+        return error_page(StatusCode::BAD_REQUEST, t(Locale::Ja, "error.csrf"));
+    }
+    if let Err(e) = state.core.logout(&auth.session, &auth.token).await {
+        return core_error_page(e);
+    }
+    let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/").build());
+    (jar, Redirect::to("/login?bye=1")).into_response()
+}
+
+pub struct OrgCard {
+    pub name: String,
+    pub code: String,
+    pub roles: Vec<String>,
+    pub sectors: Vec<String>,
+    pub jurisdiction: Vec<String>,
+    pub ceptoars: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomeTpl {
+    l: L,
+    chrome: Chrome,
+    welcome: String,
+    org: Option<OrgCard>,
+    is_contact: bool,
+    is_admin: bool,
+    must_enrol_totp: bool,
+}
+
+pub async fn home(State(state): State<AppState>, auth: PageAuth) -> Response {
+    let s = &auth.session;
+    let reference = state.core.reference();
+    let org = match s.org_id {
+        Some(id) => match state.core.org(&s.actor, id).await {
+            Ok(o) => Some(OrgCard {
+                name: o.name_ja,
+                code: o.code,
+                roles: o.roles.iter().map(|r| r.label().to_owned()).collect(),
+                sectors: o.sectors.iter().map(|c| reference.sector_name(c).to_owned()).collect(),
+                jurisdiction: s
+                    .actor
+                    .org()
+                    .map(|f| f.jurisdiction.iter().map(|c| reference.sector_name(c).to_owned()).collect())
+                    .unwrap_or_default(),
+                ceptoars: o.ceptoars.into_iter().collect(),
+            }),
+            Err(e) => return core_error_page(e),
+        },
+        None => None,
+    };
+    let tpl = HomeTpl {
+        l: JA,
+        chrome: Chrome::for_session(&state, s, "home").await,
+        welcome: kyoyu_domain::messages::fill(t(Locale::Ja, "home.welcome"), &[("name", &s.name)]),
+        org,
+        is_contact: s.is_contact,
+        is_admin: s.is_admin,
+        must_enrol_totp: s.must_enrol_totp,
+    };
+    render(StatusCode::OK, &tpl)
+}
+
+pub struct OrgLine {
+    pub code: String,
+    pub name: String,
+    pub roles: String,
+    pub sectors: String,
+}
+
+#[derive(Template)]
+#[template(path = "orgs.html")]
+struct OrgsTpl {
+    l: L,
+    chrome: Chrome,
+    orgs: Vec<OrgLine>,
+}
+
+pub async fn orgs(State(state): State<AppState>, auth: PageAuth) -> Response {
+    let reference = state.core.reference();
+    let orgs = match state.core.list_orgs(&auth.session.actor).await {
+        Ok(o) => o,
+        Err(e) => return core_error_page(e),
+    };
+    let orgs = orgs
+        .into_iter()
+        .map(|o| OrgLine {
+            roles: o.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join("、"),
+            sectors: o.sectors.iter().map(|c| reference.sector_name(c)).collect::<Vec<_>>().join("、"),
+            code: o.code,
+            name: o.name_ja,
+        })
+        .collect();
+    let tpl = OrgsTpl { l: JA, chrome: Chrome::for_session(&state, &auth.session, "orgs").await, orgs };
+    render(StatusCode::OK, &tpl)
+}
+
+async fn coming(state: AppState, auth: PageAuth, active: &'static str, key: &str) -> Response {
+    let tpl = MessageTpl {
+        l: JA,
+        chrome: Chrome::for_session(&state, &auth.session, active).await,
+        heading: t(Locale::Ja, key).to_owned(),
+        message: t(Locale::Ja, "nav.coming").to_owned(),
+    };
+    render(StatusCode::OK, &tpl)
+}
+
+pub async fn coming_reports(State(state): State<AppState>, auth: PageAuth) -> Response {
+    coming(state, auth, "reports", "nav.reports").await
+}
+
+pub async fn coming_advisories(State(state): State<AppState>, auth: PageAuth) -> Response {
+    coming(state, auth, "advisories", "nav.advisories").await
+}
+
+pub async fn coming_risk(State(state): State<AppState>, auth: PageAuth) -> Response {
+    coming(state, auth, "risk", "nav.risk").await
+}
