@@ -1,0 +1,214 @@
+//! The `kyoyu` binary as a user runs it: `serve --demo` answers on a real port, `audit verify`
+//! passes on an intact log and names an edited record, configuration is strict. SQLite always;
+//! PostgreSQL (a database of its own) when `KYOYU_TEST_PG` is set.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_kyoyu");
+
+fn kyoyu(data_dir: &std::path::Path, db: Option<&str>) -> Command {
+    let mut c = Command::new(BIN);
+    c.arg("--data-dir").arg(data_dir);
+    if let Some(db) = db {
+        c.arg("--database").arg(db);
+    }
+    c.env_remove("KYOYU_DATABASE").env_remove("KYOYU_LISTEN").env("RUST_LOG", "warn");
+    c
+}
+
+/// Starts `kyoyu serve --demo` on a free port; returns the child and its base URL.
+fn serve(data_dir: &std::path::Path, db: Option<&str>) -> (Child, String) {
+    let mut child = kyoyu(data_dir, db)
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let base = loop {
+        let line = lines.next().expect("kyoyu exited before listening").unwrap();
+        if let Some(rest) = line.split("http://").nth(1) {
+            break format!("http://{}", rest.split('/').next().unwrap());
+        }
+    };
+    // Keep draining stdout so the child never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (child, base)
+}
+
+struct PgDb {
+    admin_url: String,
+    name: String,
+}
+
+impl PgDb {
+    /// A fresh database of its own on the test server, or `None` without `KYOYU_TEST_PG`.
+    async fn create() -> Option<(PgDb, String)> {
+        use sqlx::Connection;
+        let url = std::env::var("KYOYU_TEST_PG").ok().filter(|u| !u.is_empty())?;
+        sqlx::any::install_default_drivers();
+        let name = format!("kyoyu_cli_{}", std::process::id() as u64 * 1000 + rand_suffix());
+        let mut conn = sqlx::AnyConnection::connect(&url).await.expect("KYOYU_TEST_PG is set but PostgreSQL is unreachable");
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
+        let db_url = match url.rfind('/') {
+            Some(i) => format!("{}/{name}", &url[..i]),
+            None => panic!("unexpected KYOYU_TEST_PG {url}"),
+        };
+        Some((PgDb { admin_url: url, name }, db_url))
+    }
+
+    async fn drop_db(self) {
+        use sqlx::Connection;
+        if let Ok(mut conn) = sqlx::AnyConnection::connect(&self.admin_url).await {
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).execute(&mut conn).await;
+        }
+    }
+}
+
+fn rand_suffix() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos() as u64 % 1000
+}
+
+async fn backends() -> Vec<(tempfile::TempDir, Option<String>, Option<PgDb>)> {
+    let mut out = vec![(tempfile::tempdir().unwrap(), None, None)];
+    if let Some((pg, url)) = PgDb::create().await {
+        out.push((tempfile::tempdir().unwrap(), Some(url), Some(pg)));
+    }
+    out
+}
+
+#[tokio::test]
+async fn serve_demo_answers_health_and_a_demo_login_then_audit_verify_catches_an_edit() {
+    for (dir, db, pg) in backends().await {
+        let (mut child, base) = serve(dir.path(), db.as_deref());
+        let client = reqwest::Client::new();
+        let health: Value = client.get(format!("{base}/healthz")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(health["status"], "ok");
+        let res = client
+            .post(format!("{base}/api/v1/auth/login"))
+            .json(&json!({ "email": "op-finance-1-contact@demo.example", "password": "kyoyu-demo-pass" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let _ = client
+            .post(format!("{base}/api/v1/auth/login"))
+            .json(&json!({ "email": "op-finance-1-contact@demo.example", "password": "wrong-password" }))
+            .send()
+            .await
+            .unwrap();
+        // SIGTERM: a graceful stop.
+        let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+        let status = wait(&mut child, Duration::from_secs(20));
+        assert!(status.is_some_and(|s| s.success()), "serve did not stop cleanly: {status:?}");
+
+        // Starting again with --demo is idempotent.
+        let (mut again, base) = serve(dir.path(), db.as_deref());
+        let orgs = client.get(format!("{base}/healthz")).send().await.unwrap();
+        assert_eq!(orgs.status(), 200);
+        let _ = again.kill();
+        let _ = again.wait();
+
+        let out = kyoyu(dir.path(), db.as_deref()).args(["audit", "verify"]).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("検証に成功"));
+
+        // Edit one audit record behind the service's back.
+        let url = db.clone().unwrap_or_else(|| format!("sqlite:{}", dir.path().join("kyoyu.db").display()));
+        let seq = edit_a_failed_login(&url).await;
+        let out = kyoyu(dir.path(), db.as_deref()).args(["audit", "verify"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(&format!("#{seq}")), "the edited record is named: {err}");
+        if let Some(pg) = pg {
+            pg.drop_db().await;
+        }
+    }
+}
+
+async fn edit_a_failed_login(url: &str) -> i64 {
+    use sqlx::{Connection, Row};
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(url).await.unwrap();
+    let row = sqlx::query("SELECT seq FROM audit_log WHERE action = 'login_failed' ORDER BY seq LIMIT 1")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    let seq: i64 = row.try_get("seq").unwrap();
+    sqlx::query(&format!("UPDATE audit_log SET detail = '{{}}' WHERE seq = {seq}")).execute(&mut conn).await.unwrap();
+    seq
+}
+
+fn wait(child: &mut Child, timeout: Duration) -> Option<std::process::ExitStatus> {
+    let start = std::time::Instant::now();
+    while start.elapsed() < timeout {
+        if let Ok(Some(s)) = child.try_wait() {
+            return Some(s);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    None
+}
+
+#[test]
+fn demo_mode_refuses_a_public_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = kyoyu(dir.path(), None).args(["serve", "--demo", "--listen", "0.0.0.0:0"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--demo-public"));
+}
+
+#[test]
+fn an_unknown_key_in_kyoyu_toml_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("kyoyu.toml"), "listn = \"127.0.0.1:9\"\n").unwrap();
+    let out = kyoyu(dir.path(), None).arg("migrate").output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("listn"));
+}
+
+#[test]
+fn admin_commands_create_an_organisation_a_user_and_a_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str], stdin: &str| {
+        let mut child = kyoyu(dir.path(), None).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = run(&["admin", "org", "add", "--code", "ceptoar-water", "--name-ja", "水道セプター", "--role", "ceptoar", "--sector", "water"], "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(&["admin", "org", "add", "--code", "city-water", "--name-ja", "市水道局", "--role", "operator", "--sector", "water", "--ceptoar", "ceptoar-water"], "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(&["admin", "org", "add", "--code", "bad", "--name-ja", "x", "--sector", "ports"], "");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ports"));
+    let out = run(&["admin", "user", "add", "--email", "kakari@city.example", "--org", "city-water", "--contact"], "a-long-enough-password\n");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(&["admin", "token", "add", "--email", "kakari@city.example", "--name", "script"], "");
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).trim().starts_with("ky_"));
+    let out = run(&["admin", "org", "list"], "");
+    let list = String::from_utf8_lossy(&out.stdout);
+    assert!(list.contains("city-water\t市水道局\toperator\twater"), "{list}");
+
+    // Reference data: export, edit (a later plan adds 港湾), import, and it is in force.
+    let out = run(&["admin", "reference", "export"], "");
+    let mut toml_text = String::from_utf8(out.stdout).unwrap();
+    toml_text.push_str("\n[[sectors]]\ncode = \"port\"\nname_ja = \"港湾\"\nname_en = \"Ports\"\nministry = \"mlit\"\n");
+    let file = dir.path().join("ref.toml");
+    std::fs::write(&file, toml_text).unwrap();
+    let out = run(&["admin", "reference", "import", file.to_str().unwrap()], "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(&["admin", "org", "add", "--code", "port-op", "--name-ja", "港湾事業者", "--role", "operator", "--sector", "port"], "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(&["audit", "verify"], "");
+    assert!(out.status.success());
+}

@@ -1,0 +1,120 @@
+//! A real browser (Debian's headless Chromium, driven through chromedriver) logs a demo user in
+//! through the login form and reaches the home page; screenshots go to `test-artifacts/`.
+//! Without Chromium the test says so and passes, except under `CI=true`, where a missing browser
+//! is a failure (CI installs it).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use fantoccini::{ClientBuilder, Locator};
+use kyoyu_core::{Core, CoreConfig, SystemClock, demo};
+use kyoyu_store::testing::TestDb;
+use kyoyu_web::{AppState, WebConfig};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+struct Driver(Child);
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn artifacts() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../test-artifacts");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Starts chromedriver on a free port, or `None` when the browser is not installed.
+fn chromedriver() -> Option<(Driver, u16)> {
+    if !std::path::Path::new(CHROMEDRIVER).exists() || !std::path::Path::new(CHROMIUM).exists() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but Chromium is missing: apt-get install chromium chromium-driver fonts-noto-cjk"
+        );
+        eprintln!("SKIPPED: the browser test needs Debian's chromium and chromium-driver packages");
+        return None;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    Some((Driver(child), port))
+}
+
+async fn browser(port: u16) -> fantoccini::Client {
+    // Several rustls providers are compiled in through dev-dependencies; pick one.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let profile = tempfile::tempdir().unwrap().keep();
+    let caps = serde_json::json!({
+        "goog:chromeOptions": {
+            "binary": CHROMIUM,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--window-size=1280,900", "--lang=ja", format!("--user-data-dir={}", profile.display()),
+            ]
+        }
+    });
+    let caps = caps.as_object().unwrap().clone();
+    for _ in 0..50 {
+        if let Ok(c) = ClientBuilder::rustls().unwrap().capabilities(caps.clone()).connect(&format!("http://127.0.0.1:{port}")).await {
+            return c;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("could not connect to chromedriver");
+}
+
+#[tokio::test]
+async fn a_demo_user_logs_in_with_a_real_browser() {
+    let Some((_driver, port)) = chromedriver() else { return };
+    let db = TestDb::sqlite().await.unwrap();
+    let core = Core::new(db.store.clone(), Arc::new(SystemClock), CoreConfig::default()).await.unwrap();
+    demo::ensure(&core).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(kyoyu_web::serve(listener, AppState::new(core, WebConfig { demo: true, ..WebConfig::default() }), std::future::pending()));
+
+    let c = browser(port).await;
+    c.goto(&format!("{base}/")).await.unwrap();
+    // Not logged in: the browser lands on the login page.
+    assert!(c.current_url().await.unwrap().path().ends_with("/login"));
+    let title = c.find(Locator::Css("h1")).await.unwrap().text().await.unwrap();
+    assert_eq!(title, "ログイン");
+    c.screenshot().await.map(|png| std::fs::write(artifacts().join("login.png"), png)).unwrap().unwrap();
+
+    // Keyboard use: the e-mail field has focus first, labels are attached to their fields.
+    let label_for = c.find(Locator::Css("label[for=email]")).await.unwrap().text().await.unwrap();
+    assert_eq!(label_for, "メールアドレス");
+    c.find(Locator::Id("email")).await.unwrap().send_keys("op-finance-1-contact@demo.example").await.unwrap();
+    c.find(Locator::Id("password")).await.unwrap().send_keys("kyoyu-demo-pass").await.unwrap();
+    c.find(Locator::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Id("org-name")).await.unwrap();
+    let org = c.find(Locator::Id("org-name")).await.unwrap().text().await.unwrap();
+    assert_eq!(org, "金融デモ事業者1");
+    let body = c.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
+    assert!(body.contains("重要インフラ事業者等") && body.contains("金融"), "{body}");
+    c.screenshot().await.map(|png| std::fs::write(artifacts().join("home.png"), png)).unwrap().unwrap();
+
+    c.goto(&format!("{base}/account")).await.unwrap();
+    c.find(Locator::Css("#totp-heading ~ form button")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css(".qr svg")).await.unwrap();
+    c.screenshot().await.map(|png| std::fs::write(artifacts().join("account-totp.png"), png)).unwrap().unwrap();
+
+    c.find(Locator::Css("header form button")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("p.notice")).await.unwrap();
+    let notice = c.find(Locator::Css("p.notice")).await.unwrap().text().await.unwrap();
+    assert_eq!(notice, "ログアウトしました。");
+    c.close().await.unwrap();
+    db.cleanup().await;
+}
