@@ -28,9 +28,12 @@ impl FileConfig {
     pub fn load(data_dir: &Path) -> anyhow::Result<FileConfig> {
         let path = data_dir.join("kyoyu.toml");
         match std::fs::read_to_string(&path) {
-            Ok(text) => toml::from_str(&text).with_context(|| format!("設定ファイル {} を読み取れません", path.display())),
+            Ok(text) => toml::from_str(&text)
+                .with_context(|| format!("設定ファイル {} を読み取れません", path.display())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(FileConfig::default()),
-            Err(e) => Err(e).with_context(|| format!("設定ファイル {} を開けません", path.display())),
+            Err(e) => {
+                Err(e).with_context(|| format!("設定ファイル {} を開けません", path.display()))
+            }
         }
     }
 }
@@ -57,7 +60,8 @@ pub fn redact(url: &str) -> String {
 }
 
 pub fn ensure_dir(dir: &PathBuf) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("データディレクトリ {} を作成できません", dir.display()))
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("データディレクトリ {} を作成できません", dir.display()))
 }
 
 #[cfg(test)]
@@ -67,7 +71,11 @@ mod tests {
     #[test]
     fn unknown_keys_are_an_error() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("kyoyu.toml"), "listen = \"127.0.0.1:1\"\nlisten_port = 3\n").unwrap();
+        std::fs::write(
+            dir.path().join("kyoyu.toml"),
+            "listen = \"127.0.0.1:1\"\nlisten_port = 3\n",
+        )
+        .unwrap();
         let err = format!("{:#}", FileConfig::load(dir.path()).unwrap_err());
         assert!(err.contains("listen_port"), "{err}");
     }
@@ -75,15 +83,30 @@ mod tests {
     #[test]
     fn flag_beats_file_beats_default() {
         let dir = Path::new("/data");
-        let file = FileConfig { database: Some("postgres://file".into()), ..Default::default() };
-        assert_eq!(database_url(Some("postgres://flag"), &file, dir), "postgres://flag");
+        let file = FileConfig {
+            database: Some("postgres://file".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            database_url(Some("postgres://flag"), &file, dir),
+            "postgres://flag"
+        );
         assert_eq!(database_url(None, &file, dir), "postgres://file");
-        assert_eq!(database_url(None, &FileConfig::default(), dir), "sqlite:/data/kyoyu.db");
+        assert_eq!(
+            database_url(None, &FileConfig::default(), dir),
+            "sqlite:/data/kyoyu.db"
+        );
     }
 
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(redact("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
-        assert_eq!(redact("postgres://postgres@127.0.0.1/test"), "postgres://postgres@127.0.0.1/test");
+        assert_eq!(
+            redact("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(
+            redact("postgres://postgres@127.0.0.1/test"),
+            "postgres://postgres@127.0.0.1/test"
+        );
     }
 }

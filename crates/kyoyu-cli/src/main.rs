@@ -19,10 +19,19 @@ use kyoyu_web::{AppState, WebConfig};
 use crate::config::FileConfig;
 
 #[derive(Parser)]
-#[command(name = "kyoyu", version, about = "kyoyu（共有）— 重要インフラ情報共有システム")]
+#[command(
+    name = "kyoyu",
+    version,
+    about = "kyoyu（共有）— 重要インフラ情報共有システム"
+)]
 struct Cli {
     /// Data directory (SQLite database, kyoyu.toml, attachments).
-    #[arg(long, global = true, env = "KYOYU_DATA_DIR", default_value = "./kyoyu-data")]
+    #[arg(
+        long,
+        global = true,
+        env = "KYOYU_DATA_DIR",
+        default_value = "./kyoyu-data"
+    )]
     data_dir: PathBuf,
     /// Database URL: postgres://… for PostgreSQL; default is SQLite in the data directory.
     #[arg(long, global = true, env = "KYOYU_DATABASE")]
@@ -170,7 +179,9 @@ enum AuditCommand {
 fn init_logging(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr)
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     if json {
         builder.json().init();
@@ -181,8 +192,13 @@ fn init_logging(json: bool) {
 
 async fn open_core(cli: &Cli, file: &FileConfig, core_config: CoreConfig) -> anyhow::Result<Core> {
     let url = config::database_url(cli.database.as_deref(), file, &cli.data_dir);
-    let store = Store::open(&url).await.with_context(|| format!("データベース {} を開けません", config::redact(&url)))?;
-    store.migrate().await.context("マイグレーションに失敗しました")?;
+    let store = Store::open(&url)
+        .await
+        .with_context(|| format!("データベース {} を開けません", config::redact(&url)))?;
+    store
+        .migrate()
+        .await
+        .context("マイグレーションに失敗しました")?;
     Ok(Core::new(store, Arc::new(SystemClock), core_config).await?)
 }
 
@@ -192,7 +208,8 @@ fn core_config(file: &FileConfig, args: Option<&ServeArgs>) -> CoreConfig {
         session_hours: file.session_hours.unwrap_or(d.session_hours),
         max_failed_logins: file.max_failed_logins.unwrap_or(d.max_failed_logins),
         lockout_minutes: file.lockout_minutes.unwrap_or(d.lockout_minutes),
-        require_admin_totp: args.is_some_and(|a| a.require_admin_totp) || file.require_admin_totp.unwrap_or(d.require_admin_totp),
+        require_admin_totp: args.is_some_and(|a| a.require_admin_totp)
+            || file.require_admin_totp.unwrap_or(d.require_admin_totp),
         min_password_len: file.min_password_len.unwrap_or(d.min_password_len),
     }
 }
@@ -242,13 +259,24 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
 }
 
 fn parse_roles(roles: &[String]) -> anyhow::Result<BTreeSet<Role>> {
-    roles.iter().map(|r| r.parse::<Role>().map_err(anyhow::Error::from)).collect()
+    roles
+        .iter()
+        .map(|r| r.parse::<Role>().map_err(anyhow::Error::from))
+        .collect()
 }
 
 async fn admin(core: &Core, cmd: &AdminCommand) -> anyhow::Result<()> {
     let system = Actor::System;
     match cmd {
-        AdminCommand::Org(OrgCommand::Add { code, name_ja, name_en, roles, sectors, ministry, ceptoars }) => {
+        AdminCommand::Org(OrgCommand::Add {
+            code,
+            name_ja,
+            name_en,
+            roles,
+            sectors,
+            ministry,
+            ceptoars,
+        }) => {
             let spec = NewOrgSpec {
                 code: code.clone(),
                 name_ja: name_ja.clone(),
@@ -269,12 +297,26 @@ async fn admin(core: &Core, cmd: &AdminCommand) -> anyhow::Result<()> {
             for o in core.list_orgs(&system).await? {
                 let roles: Vec<&str> = o.roles.iter().map(|r| r.code()).collect();
                 let sectors: Vec<&str> = o.sectors.iter().map(String::as_str).collect();
-                println!("{}\t{}\t{}\t{}", o.code, o.name_ja, roles.join(","), sectors.join(","));
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    o.code,
+                    o.name_ja,
+                    roles.join(","),
+                    sectors.join(",")
+                );
             }
         }
-        AdminCommand::User(UserCommand::Add { email, name, org, contact, admin }) => {
+        AdminCommand::User(UserCommand::Add {
+            email,
+            name,
+            org,
+            contact,
+            admin,
+        }) => {
             let mut password = String::new();
-            std::io::stdin().read_to_string(&mut password).context("標準入力からパスワードを読み取れません")?;
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .context("標準入力からパスワードを読み取れません")?;
             let spec = NewUserSpec {
                 email: email.clone(),
                 name: name.clone(),
@@ -289,51 +331,92 @@ async fn admin(core: &Core, cmd: &AdminCommand) -> anyhow::Result<()> {
         AdminCommand::Token(TokenCommand::Add { email, name, days }) => {
             let t = core.create_token_for(&system, email, name, *days).await?;
             println!("{}", t.token);
-            eprintln!("APIトークンを発行しました（id {}）。この値は二度と表示されません。", t.id);
+            eprintln!(
+                "APIトークンを発行しました（id {}）。この値は二度と表示されません。",
+                t.id
+            );
         }
         AdminCommand::Reference(ReferenceCommand::Export) => print!("{}", core.reference_toml()),
         AdminCommand::Reference(ReferenceCommand::Import { file }) => {
-            let text = std::fs::read_to_string(file).with_context(|| format!("{} を読み取れません", file.display()))?;
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("{} を読み取れません", file.display()))?;
             core.replace_reference(&system, &text).await?;
             println!("参照データを更新しました。");
         }
         AdminCommand::Demo => {
             let s = demo::ensure(core).await?;
-            println!("デモ環境: 組織 {} 件、利用者 {} 件を作成しました。", s.orgs_created, s.users_created);
+            println!(
+                "デモ環境: 組織 {} 件、利用者 {} 件を作成しました。",
+                s.orgs_created, s.users_created
+            );
         }
     }
     Ok(())
 }
 
-async fn serve(cli: &Cli, file: &FileConfig, args: &ServeArgs) -> anyhow::Result<std::process::ExitCode> {
-    let listen = args.listen.clone().or_else(|| file.listen.clone()).unwrap_or_else(|| "127.0.0.1:8080".to_owned());
-    let addr: SocketAddr = listen.parse().with_context(|| format!("待ち受けアドレス {listen} が正しくありません"))?;
+async fn serve(
+    cli: &Cli,
+    file: &FileConfig,
+    args: &ServeArgs,
+) -> anyhow::Result<std::process::ExitCode> {
+    let listen = args
+        .listen
+        .clone()
+        .or_else(|| file.listen.clone())
+        .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
+    let addr: SocketAddr = listen
+        .parse()
+        .with_context(|| format!("待ち受けアドレス {listen} が正しくありません"))?;
     if args.demo && !addr.ip().is_loopback() && !args.demo_public {
-        bail!("デモモードはループバック以外のアドレス（{addr}）では起動しません。公開する場合は --demo-public を指定してください。");
+        bail!(
+            "デモモードはループバック以外のアドレス（{addr}）では起動しません。公開する場合は --demo-public を指定してください。"
+        );
     }
     let core = open_core(cli, file, core_config(file, Some(args))).await?;
     if args.demo {
         let s = demo::ensure(&core).await?;
-        tracing::info!(orgs_created = s.orgs_created, users_created = s.users_created, "demo world ready");
+        tracing::info!(
+            orgs_created = s.orgs_created,
+            users_created = s.users_created,
+            "demo world ready"
+        );
     }
     let web = WebConfig {
         demo: args.demo,
         cookie_secure: args.cookie_secure || file.cookie_secure.unwrap_or(false),
-        login_attempts_per_minute: file.login_attempts_per_minute.unwrap_or(WebConfig::default().login_attempts_per_minute),
+        login_attempts_per_minute: file
+            .login_attempts_per_minute
+            .unwrap_or(WebConfig::default().login_attempts_per_minute),
         ..WebConfig::default()
     };
-    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("{addr} で待ち受けできません"))?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("{addr} で待ち受けできません"))?;
     let bound = listener.local_addr()?;
-    let db = config::redact(&config::database_url(cli.database.as_deref(), file, &cli.data_dir));
+    let db = config::redact(&config::database_url(
+        cli.database.as_deref(),
+        file,
+        &cli.data_dir,
+    ));
     println!("kyoyu を起動しました: http://{bound}/  (データベース: {db})");
     if args.demo {
         println!("======================================================================");
-        println!(" デモモード — 公開されたデモ用パスワードで誰でもログインできます。実運用には使わないでください。");
+        println!(
+            " デモモード — 公開されたデモ用パスワードで誰でもログインできます。実運用には使わないでください。"
+        );
         println!(" ブラウザで http://{bound}/login を開き、例えば次でログインしてください:");
-        println!("   op-finance-1-contact@demo.example / {}", demo::DEMO_PASSWORD);
+        println!(
+            "   op-finance-1-contact@demo.example / {}",
+            demo::DEMO_PASSWORD
+        );
         println!("   nisc-contact@demo.example / {}", demo::DEMO_PASSWORD);
-        println!(" API: curl -s -X POST http://{bound}/api/v1/auth/login -H 'Content-Type: application/json' \\");
-        println!("        -d '{{\"email\":\"nisc-contact@demo.example\",\"password\":\"{}\"}}'", demo::DEMO_PASSWORD);
+        println!(
+            " API: curl -s -X POST http://{bound}/api/v1/auth/login -H 'Content-Type: application/json' \\"
+        );
+        println!(
+            "        -d '{{\"email\":\"nisc-contact@demo.example\",\"password\":\"{}\"}}'",
+            demo::DEMO_PASSWORD
+        );
         println!("======================================================================");
     }
     tracing::info!(%bound, backend = core.store().backend().name(), "listening");

@@ -6,14 +6,20 @@
 use std::path::{Path, PathBuf};
 
 fn crates_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 /// The normal (not dev) dependencies of a crate, by name.
 fn dependencies(krate: &str) -> Vec<String> {
     let text = std::fs::read_to_string(crates_dir().join(krate).join("Cargo.toml")).unwrap();
     let doc: toml::Table = text.parse().unwrap();
-    doc.get("dependencies").and_then(|d| d.as_table()).map(|t| t.keys().cloned().collect()).unwrap_or_default()
+    doc.get("dependencies")
+        .and_then(|d| d.as_table())
+        .map(|t| t.keys().cloned().collect())
+        .unwrap_or_default()
 }
 
 #[test]
@@ -23,16 +29,27 @@ fn crates_depend_only_in_the_allowed_direction() {
         ("kyoyu-store", &["kyoyu-domain"]),
         ("kyoyu-core", &["kyoyu-domain", "kyoyu-store"]),
         ("kyoyu-web", &["kyoyu-domain", "kyoyu-core"]),
-        ("kyoyu-cli", &["kyoyu-domain", "kyoyu-store", "kyoyu-core", "kyoyu-web"]),
+        (
+            "kyoyu-cli",
+            &["kyoyu-domain", "kyoyu-store", "kyoyu-core", "kyoyu-web"],
+        ),
     ];
     let mut seen = 0;
     for entry in std::fs::read_dir(crates_dir()).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
         let Some((_, ok)) = allowed.iter().find(|(k, _)| *k == name) else {
-            panic!("crate {name} is not in the architecture table: add it to ARCHITECTURE.md and this test");
+            panic!(
+                "crate {name} is not in the architecture table: add it to ARCHITECTURE.md and this test"
+            );
         };
-        for dep in dependencies(&name).iter().filter(|d| d.starts_with("kyoyu-")) {
-            assert!(ok.contains(&dep.as_str()), "{name} must not depend on {dep} (see ARCHITECTURE.md)");
+        for dep in dependencies(&name)
+            .iter()
+            .filter(|d| d.starts_with("kyoyu-"))
+        {
+            assert!(
+                ok.contains(&dep.as_str()),
+                "{name} must not depend on {dep} (see ARCHITECTURE.md)"
+            );
         }
         seen += 1;
     }
@@ -43,12 +60,19 @@ fn crates_depend_only_in_the_allowed_direction() {
 fn the_domain_does_no_io() {
     let deps = dependencies("kyoyu-domain");
     for forbidden in ["tokio", "sqlx", "axum", "reqwest", "hyper", "tower"] {
-        assert!(!deps.iter().any(|d| d == forbidden), "kyoyu-domain depends on {forbidden}");
+        assert!(
+            !deps.iter().any(|d| d == forbidden),
+            "kyoyu-domain depends on {forbidden}"
+        );
     }
     for file in rust_files(&crates_dir().join("kyoyu-domain/src")) {
         let text = std::fs::read_to_string(&file).unwrap();
         for forbidden in ["std::fs", "std::net", "async fn", "std::process"] {
-            assert!(!text.contains(forbidden), "{} uses {forbidden}", file.display());
+            assert!(
+                !text.contains(forbidden),
+                "{} uses {forbidden}",
+                file.display()
+            );
         }
     }
 }
@@ -56,7 +80,10 @@ fn the_domain_does_no_io() {
 #[test]
 fn only_the_store_speaks_sql_and_only_the_scope_module_filters_on_tlp() {
     for krate in ["kyoyu-domain", "kyoyu-core", "kyoyu-web", "kyoyu-cli"] {
-        assert!(!dependencies(krate).iter().any(|d| d == "sqlx"), "{krate} depends on sqlx");
+        assert!(
+            !dependencies(krate).iter().any(|d| d == "sqlx"),
+            "{krate} depends on sqlx"
+        );
     }
     for file in rust_files(&crates_dir().join("kyoyu-store/src")) {
         if file.ends_with("scope.rs") {

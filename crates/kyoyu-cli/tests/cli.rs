@@ -17,7 +17,9 @@ fn kyoyu(data_dir: &std::path::Path, db: Option<&str>) -> Command {
     if let Some(db) = db {
         c.arg("--database").arg(db);
     }
-    c.env_remove("KYOYU_DATABASE").env_remove("KYOYU_LISTEN").env("RUST_LOG", "warn");
+    c.env_remove("KYOYU_DATABASE")
+        .env_remove("KYOYU_LISTEN")
+        .env("RUST_LOG", "warn");
     c
 }
 
@@ -32,7 +34,10 @@ fn serve(data_dir: &std::path::Path, db: Option<&str>) -> (Child, String) {
     let stdout = child.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines();
     let base = loop {
-        let line = lines.next().expect("kyoyu exited before listening").unwrap();
+        let line = lines
+            .next()
+            .expect("kyoyu exited before listening")
+            .unwrap();
         if let Some(rest) = line.split("http://").nth(1) {
             break format!("http://{}", rest.split('/').next().unwrap());
         }
@@ -51,28 +56,53 @@ impl PgDb {
     /// A fresh database of its own on the test server, or `None` without `KYOYU_TEST_PG`.
     async fn create() -> Option<(PgDb, String)> {
         use sqlx::Connection;
-        let url = std::env::var("KYOYU_TEST_PG").ok().filter(|u| !u.is_empty())?;
+        let url = std::env::var("KYOYU_TEST_PG")
+            .ok()
+            .filter(|u| !u.is_empty())?;
         sqlx::any::install_default_drivers();
-        let name = format!("kyoyu_cli_{}", std::process::id() as u64 * 1000 + rand_suffix());
-        let mut conn = sqlx::AnyConnection::connect(&url).await.expect("KYOYU_TEST_PG is set but PostgreSQL is unreachable");
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
+        let name = format!(
+            "kyoyu_cli_{}",
+            std::process::id() as u64 * 1000 + rand_suffix()
+        );
+        let mut conn = sqlx::AnyConnection::connect(&url)
+            .await
+            .expect("KYOYU_TEST_PG is set but PostgreSQL is unreachable");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
         let db_url = match url.rfind('/') {
             Some(i) => format!("{}/{name}", &url[..i]),
             None => panic!("unexpected KYOYU_TEST_PG {url}"),
         };
-        Some((PgDb { admin_url: url, name }, db_url))
+        Some((
+            PgDb {
+                admin_url: url,
+                name,
+            },
+            db_url,
+        ))
     }
 
     async fn drop_db(self) {
         use sqlx::Connection;
         if let Ok(mut conn) = sqlx::AnyConnection::connect(&self.admin_url).await {
-            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).execute(&mut conn).await;
+            let _ = sqlx::query(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut conn)
+            .await;
         }
     }
 }
 
 fn rand_suffix() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos() as u64 % 1000
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos() as u64
+        % 1000
 }
 
 async fn backends() -> Vec<(tempfile::TempDir, Option<String>, Option<PgDb>)> {
@@ -88,7 +118,14 @@ async fn serve_demo_answers_health_and_a_demo_login_then_audit_verify_catches_an
     for (dir, db, pg) in backends().await {
         let (mut child, base) = serve(dir.path(), db.as_deref());
         let client = reqwest::Client::new();
-        let health: Value = client.get(format!("{base}/healthz")).send().await.unwrap().json().await.unwrap();
+        let health: Value = client
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         assert_eq!(health["status"], "ok");
         let res = client
             .post(format!("{base}/api/v1/auth/login"))
@@ -104,9 +141,15 @@ async fn serve_demo_answers_health_and_a_demo_login_then_audit_verify_catches_an
             .await
             .unwrap();
         // SIGTERM: a graceful stop.
-        let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(child.id().to_string())
+            .status();
         let status = wait(&mut child, Duration::from_secs(20));
-        assert!(status.is_some_and(|s| s.success()), "serve did not stop cleanly: {status:?}");
+        assert!(
+            status.is_some_and(|s| s.success()),
+            "serve did not stop cleanly: {status:?}"
+        );
 
         // Starting again with --demo is idempotent.
         let (mut again, base) = serve(dir.path(), db.as_deref());
@@ -115,17 +158,32 @@ async fn serve_demo_answers_health_and_a_demo_login_then_audit_verify_catches_an
         let _ = again.kill();
         let _ = again.wait();
 
-        let out = kyoyu(dir.path(), db.as_deref()).args(["audit", "verify"]).output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = kyoyu(dir.path(), db.as_deref())
+            .args(["audit", "verify"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(String::from_utf8_lossy(&out.stdout).contains("検証に成功"));
 
         // Edit one audit record behind the service's back.
-        let url = db.clone().unwrap_or_else(|| format!("sqlite:{}", dir.path().join("kyoyu.db").display()));
+        let url = db
+            .clone()
+            .unwrap_or_else(|| format!("sqlite:{}", dir.path().join("kyoyu.db").display()));
         let seq = edit_a_failed_login(&url).await;
-        let out = kyoyu(dir.path(), db.as_deref()).args(["audit", "verify"]).output().unwrap();
+        let out = kyoyu(dir.path(), db.as_deref())
+            .args(["audit", "verify"])
+            .output()
+            .unwrap();
         assert_eq!(out.status.code(), Some(2));
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains(&format!("#{seq}")), "the edited record is named: {err}");
+        assert!(
+            err.contains(&format!("#{seq}")),
+            "the edited record is named: {err}"
+        );
         if let Some(pg) = pg {
             pg.drop_db().await;
         }
@@ -136,12 +194,18 @@ async fn edit_a_failed_login(url: &str) -> i64 {
     use sqlx::{Connection, Row};
     sqlx::any::install_default_drivers();
     let mut conn = sqlx::AnyConnection::connect(url).await.unwrap();
-    let row = sqlx::query("SELECT seq FROM audit_log WHERE action = 'login_failed' ORDER BY seq LIMIT 1")
-        .fetch_one(&mut conn)
-        .await
-        .unwrap();
+    let row =
+        sqlx::query("SELECT seq FROM audit_log WHERE action = 'login_failed' ORDER BY seq LIMIT 1")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
     let seq: i64 = row.try_get("seq").unwrap();
-    sqlx::query(&format!("UPDATE audit_log SET detail = '{{}}' WHERE seq = {seq}")).execute(&mut conn).await.unwrap();
+    sqlx::query(&format!(
+        "UPDATE audit_log SET detail = '{{}}' WHERE seq = {seq}"
+    ))
+    .execute(&mut conn)
+    .await
+    .unwrap();
     seq
 }
 
@@ -160,7 +224,10 @@ fn wait(child: &mut Child, timeout: Duration) -> Option<std::process::ExitStatus
 #[test]
 fn demo_mode_refuses_a_public_address() {
     let dir = tempfile::tempdir().unwrap();
-    let out = kyoyu(dir.path(), None).args(["serve", "--demo", "--listen", "0.0.0.0:0"]).output().unwrap();
+    let out = kyoyu(dir.path(), None)
+        .args(["serve", "--demo", "--listen", "0.0.0.0:0"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--demo-public"));
 }
@@ -178,26 +245,124 @@ fn an_unknown_key_in_kyoyu_toml_is_an_error() {
 fn admin_commands_create_an_organisation_a_user_and_a_token() {
     let dir = tempfile::tempdir().unwrap();
     let run = |args: &[&str], stdin: &str| {
-        let mut child = kyoyu(dir.path(), None).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut child = kyoyu(dir.path(), None)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
         use std::io::Write;
-        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
         child.wait_with_output().unwrap()
     };
-    let out = run(&["admin", "org", "add", "--code", "ceptoar-water", "--name-ja", "水道セプター", "--role", "ceptoar", "--sector", "water"], "");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = run(&["admin", "org", "add", "--code", "city-water", "--name-ja", "市水道局", "--role", "operator", "--sector", "water", "--ceptoar", "ceptoar-water"], "");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = run(&["admin", "org", "add", "--code", "bad", "--name-ja", "x", "--sector", "ports"], "");
+    let out = run(
+        &[
+            "admin",
+            "org",
+            "add",
+            "--code",
+            "ceptoar-water",
+            "--name-ja",
+            "水道セプター",
+            "--role",
+            "ceptoar",
+            "--sector",
+            "water",
+        ],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(
+        &[
+            "admin",
+            "org",
+            "add",
+            "--code",
+            "city-water",
+            "--name-ja",
+            "市水道局",
+            "--role",
+            "operator",
+            "--sector",
+            "water",
+            "--ceptoar",
+            "ceptoar-water",
+        ],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(
+        &[
+            "admin",
+            "org",
+            "add",
+            "--code",
+            "bad",
+            "--name-ja",
+            "x",
+            "--sector",
+            "ports",
+        ],
+        "",
+    );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("ports"));
-    let out = run(&["admin", "user", "add", "--email", "kakari@city.example", "--org", "city-water", "--contact"], "a-long-enough-password\n");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = run(&["admin", "token", "add", "--email", "kakari@city.example", "--name", "script"], "");
+    let out = run(
+        &[
+            "admin",
+            "user",
+            "add",
+            "--email",
+            "kakari@city.example",
+            "--org",
+            "city-water",
+            "--contact",
+        ],
+        "a-long-enough-password\n",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(
+        &[
+            "admin",
+            "token",
+            "add",
+            "--email",
+            "kakari@city.example",
+            "--name",
+            "script",
+        ],
+        "",
+    );
     assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).trim().starts_with("ky_"));
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .starts_with("ky_")
+    );
     let out = run(&["admin", "org", "list"], "");
     let list = String::from_utf8_lossy(&out.stdout);
-    assert!(list.contains("city-water\t市水道局\toperator\twater"), "{list}");
+    assert!(
+        list.contains("city-water\t市水道局\toperator\twater"),
+        "{list}"
+    );
 
     // Reference data: export, edit (a later plan adds 港湾), import, and it is in force.
     let out = run(&["admin", "reference", "export"], "");
@@ -205,10 +370,36 @@ fn admin_commands_create_an_organisation_a_user_and_a_token() {
     toml_text.push_str("\n[[sectors]]\ncode = \"port\"\nname_ja = \"港湾\"\nname_en = \"Ports\"\nministry = \"mlit\"\n");
     let file = dir.path().join("ref.toml");
     std::fs::write(&file, toml_text).unwrap();
-    let out = run(&["admin", "reference", "import", file.to_str().unwrap()], "");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = run(&["admin", "org", "add", "--code", "port-op", "--name-ja", "港湾事業者", "--role", "operator", "--sector", "port"], "");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(
+        &["admin", "reference", "import", file.to_str().unwrap()],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(
+        &[
+            "admin",
+            "org",
+            "add",
+            "--code",
+            "port-op",
+            "--name-ja",
+            "港湾事業者",
+            "--role",
+            "operator",
+            "--sector",
+            "port",
+        ],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = run(&["audit", "verify"], "");
     assert!(out.status.success());
 }

@@ -4,7 +4,7 @@ use chrono::Duration;
 use kyoyu_store::TokenKind;
 use totp_rs::Secret;
 
-use crate::auth::{hash_password, new_token, token_hash, totp_for, totp_step, Session};
+use crate::auth::{Session, hash_password, new_token, token_hash, totp_for, totp_step};
 use crate::{Core, CoreError, Result};
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -35,7 +35,10 @@ pub struct NewApiToken {
 impl Core {
     pub fn validate_password(&self, field: &str, password: &str) -> Result<()> {
         if password.chars().count() < self.config.min_password_len {
-            return Err(CoreError::invalid(field, format!("at least {} characters", self.config.min_password_len)));
+            return Err(CoreError::invalid(
+                field,
+                format!("at least {} characters", self.config.min_password_len),
+            ));
         }
         Ok(())
     }
@@ -50,7 +53,11 @@ impl Core {
             tokio::task::spawn_blocking(move || {
                 use argon2::password_hash::{PasswordHash, PasswordVerifier};
                 PasswordHash::new(&hash)
-                    .map(|h| argon2::Argon2::default().verify_password(current.as_bytes(), &h).is_ok())
+                    .map(|h| {
+                        argon2::Argon2::default()
+                            .verify_password(current.as_bytes(), &h)
+                            .is_ok()
+                    })
                     .unwrap_or(false)
             })
             .await
@@ -63,8 +70,16 @@ impl Core {
         let now = self.now_ts();
         let mut tx = self.store.begin().await?;
         tx.set_password_hash(s.user_id, &hash).await?;
-        tx.revoke_sessions(s.user_id, Some(s.token_id), &now).await?;
-        self.audit(&mut tx, &s.actor, "password_changed", &format!("user:{}", s.user_id), serde_json::json!({})).await?;
+        tx.revoke_sessions(s.user_id, Some(s.token_id), &now)
+            .await?;
+        self.audit(
+            &mut tx,
+            &s.actor,
+            "password_changed",
+            &format!("user:{}", s.user_id),
+            serde_json::json!({}),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -79,7 +94,10 @@ impl Core {
         let mut tx = self.store.begin().await?;
         tx.set_totp(s.user_id, Some(&secret), false).await?;
         tx.commit().await?;
-        Ok(TotpEnrolment { url: totp.get_url(), secret })
+        Ok(TotpEnrolment {
+            url: totp.get_url(),
+            secret,
+        })
     }
 
     /// The pending enrolment, if one was started.
@@ -88,7 +106,10 @@ impl Core {
         match (user.totp_enabled, user.totp_secret) {
             (false, Some(secret)) => {
                 let totp = totp_for(&secret, &s.email)?;
-                Ok(Some(TotpEnrolment { url: totp.get_url(), secret }))
+                Ok(Some(TotpEnrolment {
+                    url: totp.get_url(),
+                    secret,
+                }))
             }
             _ => Ok(None),
         }
@@ -107,7 +128,14 @@ impl Core {
         let mut tx = self.store.begin().await?;
         tx.set_totp(s.user_id, Some(&secret), true).await?;
         tx.set_totp_last_step(s.user_id, step).await?;
-        self.audit(&mut tx, &s.actor, "totp_enabled", &format!("user:{}", s.user_id), serde_json::json!({})).await?;
+        self.audit(
+            &mut tx,
+            &s.actor,
+            "totp_enabled",
+            &format!("user:{}", s.user_id),
+            serde_json::json!({}),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -124,36 +152,71 @@ impl Core {
         }
         let mut tx = self.store.begin().await?;
         tx.set_totp(s.user_id, None, false).await?;
-        self.audit(&mut tx, &s.actor, "totp_disabled", &format!("user:{}", s.user_id), serde_json::json!({})).await?;
+        self.audit(
+            &mut tx,
+            &s.actor,
+            "totp_disabled",
+            &format!("user:{}", s.user_id),
+            serde_json::json!({}),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Creates a long-lived API token for the caller.
-    pub async fn create_api_token(&self, s: &Session, name: &str, expires_in_days: Option<i64>) -> Result<NewApiToken> {
+    pub async fn create_api_token(
+        &self,
+        s: &Session,
+        name: &str,
+        expires_in_days: Option<i64>,
+    ) -> Result<NewApiToken> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
             return Err(CoreError::invalid("name", "1–100 characters"));
         }
-        if let Some(d) = expires_in_days {
-            if !(1..=3650).contains(&d) {
-                return Err(CoreError::invalid("expires_in_days", "1–3650"));
-            }
+        if let Some(d) = expires_in_days
+            && !(1..=3650).contains(&d)
+        {
+            return Err(CoreError::invalid("expires_in_days", "1–3650"));
         }
         let now = self.now();
         let expires_at = expires_in_days.map(|d| kyoyu_store::ts(now + Duration::days(d)));
         let token = new_token();
         let mut tx = self.store.begin().await?;
         let id = tx
-            .create_token(s.user_id, &token_hash(&token), TokenKind::Api, name, &kyoyu_store::ts(now), expires_at.as_deref())
+            .create_token(
+                s.user_id,
+                &token_hash(&token),
+                TokenKind::Api,
+                name,
+                &kyoyu_store::ts(now),
+                expires_at.as_deref(),
+            )
             .await?;
-        self.audit(&mut tx, &s.actor, "api_token_created", &format!("token:{id}"), serde_json::json!({ "name": name })).await?;
+        self.audit(
+            &mut tx,
+            &s.actor,
+            "api_token_created",
+            &format!("token:{id}"),
+            serde_json::json!({ "name": name }),
+        )
+        .await?;
         tx.commit().await?;
-        Ok(NewApiToken { id, token, expires_at })
+        Ok(NewApiToken {
+            id,
+            token,
+            expires_at,
+        })
     }
 
     pub async fn api_tokens(&self, s: &Session) -> Result<Vec<ApiTokenInfo>> {
-        let rows = self.store.read().await?.user_tokens(s.user_id, TokenKind::Api).await?;
+        let rows = self
+            .store
+            .read()
+            .await?
+            .user_tokens(s.user_id, TokenKind::Api)
+            .await?;
         Ok(rows
             .into_iter()
             .map(|t| ApiTokenInfo {
@@ -173,7 +236,14 @@ impl Core {
         if !tx.revoke_token(s.user_id, id, &now).await? {
             return Err(CoreError::NotFound);
         }
-        self.audit(&mut tx, &s.actor, "api_token_revoked", &format!("token:{id}"), serde_json::json!({})).await?;
+        self.audit(
+            &mut tx,
+            &s.actor,
+            "api_token_revoked",
+            &format!("token:{id}"),
+            serde_json::json!({}),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -60,27 +60,39 @@ impl Core {
 
     pub async fn create_org(&self, actor: &Actor, spec: &NewOrgSpec) -> Result<i64> {
         require_admin(actor)?;
-        let code = OrgCode::parse(&spec.code).map_err(|e| CoreError::invalid("code", e.to_string()))?;
+        let code =
+            OrgCode::parse(&spec.code).map_err(|e| CoreError::invalid("code", e.to_string()))?;
         if spec.name_ja.trim().is_empty() {
             return Err(CoreError::invalid("name_ja", "required"));
         }
         let reference = self.reference();
         for s in &spec.sectors {
             if !reference.is_sector(s) {
-                return Err(CoreError::invalid("sectors", format!("unknown sector `{s}`")));
+                return Err(CoreError::invalid(
+                    "sectors",
+                    format!("unknown sector `{s}`"),
+                ));
             }
         }
-        if let Some(m) = &spec.ministry {
-            if reference.ministry(m).is_none() {
-                return Err(CoreError::invalid("ministry", format!("unknown ministry `{m}`")));
-            }
+        if let Some(m) = &spec.ministry
+            && reference.ministry(m).is_none()
+        {
+            return Err(CoreError::invalid(
+                "ministry",
+                format!("unknown ministry `{m}`"),
+            ));
         }
         let mut tx = self.store.begin().await?;
         let mut ceptoar_ids = Vec::new();
         for c in &spec.ceptoars {
-            let id = tx.org_id_by_code(c).await?.ok_or_else(|| CoreError::invalid("ceptoars", format!("unknown organisation `{c}`")))?;
+            let id = tx.org_id_by_code(c).await?.ok_or_else(|| {
+                CoreError::invalid("ceptoars", format!("unknown organisation `{c}`"))
+            })?;
             if !tx.org(id).await?.roles.contains(&Role::Ceptoar) {
-                return Err(CoreError::invalid("ceptoars", format!("`{c}` is not a CEPTOAR")));
+                return Err(CoreError::invalid(
+                    "ceptoars",
+                    format!("`{c}` is not a CEPTOAR"),
+                ));
             }
             ceptoar_ids.push(id);
         }
@@ -99,43 +111,81 @@ impl Core {
             tx.add_ceptoar_member(c, id).await?;
         }
         let roles: Vec<&str> = spec.roles.iter().map(|r| r.code()).collect();
-        self.audit(&mut tx, actor, "org_created", &format!("org:{id}"), serde_json::json!({ "code": code.as_str(), "roles": roles, "sectors": spec.sectors }))
-            .await?;
+        self.audit(
+            &mut tx,
+            actor,
+            "org_created",
+            &format!("org:{id}"),
+            serde_json::json!({ "code": code.as_str(), "roles": roles, "sectors": spec.sectors }),
+        )
+        .await?;
         tx.commit().await?;
         Ok(id)
     }
 
     /// Adds an existing organisation to a CEPTOAR.
-    pub async fn add_ceptoar_member(&self, actor: &Actor, ceptoar: &str, member: &str) -> Result<()> {
+    pub async fn add_ceptoar_member(
+        &self,
+        actor: &Actor,
+        ceptoar: &str,
+        member: &str,
+    ) -> Result<()> {
         require_admin(actor)?;
         let mut tx = self.store.begin().await?;
-        let c = tx.org_id_by_code(ceptoar).await?.ok_or_else(|| CoreError::invalid("ceptoar", format!("unknown organisation `{ceptoar}`")))?;
-        let m = tx.org_id_by_code(member).await?.ok_or_else(|| CoreError::invalid("member", format!("unknown organisation `{member}`")))?;
+        let c = tx.org_id_by_code(ceptoar).await?.ok_or_else(|| {
+            CoreError::invalid("ceptoar", format!("unknown organisation `{ceptoar}`"))
+        })?;
+        let m = tx.org_id_by_code(member).await?.ok_or_else(|| {
+            CoreError::invalid("member", format!("unknown organisation `{member}`"))
+        })?;
         if !tx.org(c).await?.roles.contains(&Role::Ceptoar) {
-            return Err(CoreError::invalid("ceptoar", format!("`{ceptoar}` is not a CEPTOAR")));
+            return Err(CoreError::invalid(
+                "ceptoar",
+                format!("`{ceptoar}` is not a CEPTOAR"),
+            ));
         }
         tx.add_ceptoar_member(c, m).await?;
-        self.audit(&mut tx, actor, "ceptoar_member_added", &format!("org:{c}"), serde_json::json!({ "member": member })).await?;
+        self.audit(
+            &mut tx,
+            actor,
+            "ceptoar_member_added",
+            &format!("org:{c}"),
+            serde_json::json!({ "member": member }),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
     pub async fn create_user(&self, actor: &Actor, spec: &NewUserSpec) -> Result<i64> {
         require_admin(actor)?;
-        let email = Email::parse(&spec.email).map_err(|_| CoreError::invalid("email", "not an e-mail address"))?;
+        let email = Email::parse(&spec.email)
+            .map_err(|_| CoreError::invalid("email", "not an e-mail address"))?;
         self.validate_password("password", &spec.password)?;
         let hash = hash_password(&spec.password).await?;
         self.insert_user(actor, spec, &email, hash).await
     }
 
     /// Inserts a user whose password is already hashed (the demo world hashes once for all).
-    pub(crate) async fn insert_user(&self, actor: &Actor, spec: &NewUserSpec, email: &Email, hash: String) -> Result<i64> {
+    pub(crate) async fn insert_user(
+        &self,
+        actor: &Actor,
+        spec: &NewUserSpec,
+        email: &Email,
+        hash: String,
+    ) -> Result<i64> {
         let mut tx = self.store.begin().await?;
         let org_id = match &spec.org {
-            Some(code) => Some(tx.org_id_by_code(code).await?.ok_or_else(|| CoreError::invalid("org", format!("unknown organisation `{code}`")))?),
+            Some(code) => Some(tx.org_id_by_code(code).await?.ok_or_else(|| {
+                CoreError::invalid("org", format!("unknown organisation `{code}`"))
+            })?),
             None => None,
         };
-        let name = if spec.name.trim().is_empty() { email.to_string() } else { spec.name.trim().to_owned() };
+        let name = if spec.name.trim().is_empty() {
+            email.to_string()
+        } else {
+            spec.name.trim().to_owned()
+        };
         let id = tx
             .create_user(&NewUser {
                 org_id,
@@ -160,20 +210,48 @@ impl Core {
     }
 
     /// Issues an API token for a user (for scripts and peer systems).
-    pub async fn create_token_for(&self, actor: &Actor, email: &str, name: &str, expires_in_days: Option<i64>) -> Result<NewApiToken> {
+    pub async fn create_token_for(
+        &self,
+        actor: &Actor,
+        email: &str,
+        name: &str,
+        expires_in_days: Option<i64>,
+    ) -> Result<NewApiToken> {
         require_admin(actor)?;
-        let email = Email::parse(email).map_err(|_| CoreError::invalid("email", "not an e-mail address"))?;
+        let email = Email::parse(email)
+            .map_err(|_| CoreError::invalid("email", "not an e-mail address"))?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let user = tx.user_by_email(email.as_str()).await?.ok_or_else(|| CoreError::invalid("email", "no such user"))?;
+        let user = tx
+            .user_by_email(email.as_str())
+            .await?
+            .ok_or_else(|| CoreError::invalid("email", "no such user"))?;
         let expires_at = expires_in_days.map(|d| kyoyu_store::ts(now + chrono::Duration::days(d)));
         let token = new_token();
         let id = tx
-            .create_token(user.id, &token_hash(&token), TokenKind::Api, name, &kyoyu_store::ts(now), expires_at.as_deref())
+            .create_token(
+                user.id,
+                &token_hash(&token),
+                TokenKind::Api,
+                name,
+                &kyoyu_store::ts(now),
+                expires_at.as_deref(),
+            )
             .await?;
-        self.audit(&mut tx, actor, "api_token_created", &format!("token:{id}"), serde_json::json!({ "user": user.id, "name": name })).await?;
+        self.audit(
+            &mut tx,
+            actor,
+            "api_token_created",
+            &format!("token:{id}"),
+            serde_json::json!({ "user": user.id, "name": name }),
+        )
+        .await?;
         tx.commit().await?;
-        Ok(NewApiToken { id, token, expires_at })
+        Ok(NewApiToken {
+            id,
+            token,
+            expires_at,
+        })
     }
 
     /// The reference data in force, as TOML for editing.
@@ -184,11 +262,20 @@ impl Core {
     /// Replaces the reference data with an edited document (validated; audited; history kept).
     pub async fn replace_reference(&self, actor: &Actor, toml_text: &str) -> Result<()> {
         require_admin(actor)?;
-        let data = ReferenceData::from_toml(toml_text).map_err(|e| CoreError::invalid("reference", e.to_string()))?;
+        let data = ReferenceData::from_toml(toml_text)
+            .map_err(|e| CoreError::invalid("reference", e.to_string()))?;
         let mut tx = self.store.begin().await?;
-        let version = tx.put_reference_data(&data, &self.now_ts(), actor.user_id()).await?;
-        self.audit(&mut tx, actor, "reference_data_replaced", &format!("reference_data:{version}"), serde_json::json!({ "sectors": data.sectors.len() }))
+        let version = tx
+            .put_reference_data(&data, &self.now_ts(), actor.user_id())
             .await?;
+        self.audit(
+            &mut tx,
+            actor,
+            "reference_data_replaced",
+            &format!("reference_data:{version}"),
+            serde_json::json!({ "sectors": data.sectors.len() }),
+        )
+        .await?;
         tx.commit().await?;
         self.set_reference(data);
         Ok(())

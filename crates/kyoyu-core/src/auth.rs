@@ -2,13 +2,13 @@
 //! bearer tokens (session and API) stored as SHA-256 hashes, and the turning of a token into
 //! an [`Actor`].
 
+use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use base64::Engine;
 use chrono::Duration;
-use kyoyu_domain::policy::{Actor, UserActor};
 use kyoyu_domain::Email;
+use kyoyu_domain::policy::{Actor, UserActor};
 use kyoyu_store::{TokenKind, Tx, UserRow};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -56,7 +56,10 @@ pub fn csrf_for(token: &str) -> String {
 pub(crate) fn new_token() -> String {
     let mut bytes = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut bytes);
-    format!("ky_{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+    format!(
+        "ky_{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    )
 }
 
 /// Hashes a password with argon2id (off the async runtime: it takes tens of milliseconds).
@@ -78,7 +81,11 @@ async fn verify_password(password: &str, hash: &str) -> bool {
     let hash = hash.to_owned();
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash)
-            .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+            .map(|h| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &h)
+                    .is_ok()
+            })
             .unwrap_or(false)
     })
     .await
@@ -89,8 +96,16 @@ pub(crate) fn totp_for(secret_b32: &str, account: &str) -> Result<TOTP> {
     let secret = Secret::Encoded(secret_b32.to_owned())
         .to_bytes()
         .map_err(|e| CoreError::Internal(format!("stored TOTP secret: {e:?}")))?;
-    TOTP::new(Algorithm::SHA1, 6, 1, 30, secret, Some("kyoyu".to_owned()), account.to_owned())
-        .map_err(|e| CoreError::Internal(format!("TOTP: {e}")))
+    TOTP::new(
+        Algorithm::SHA1,
+        6,
+        1,
+        30,
+        secret,
+        Some("kyoyu".to_owned()),
+        account.to_owned(),
+    )
+    .map_err(|e| CoreError::Internal(format!("TOTP: {e}")))
 }
 
 /// The time step a code is valid for (now, or one step either side), if any.
@@ -107,19 +122,33 @@ pub(crate) fn totp_step(totp: &TOTP, code: &str, now: i64) -> Option<i64> {
 
 impl Core {
     /// Password (and TOTP) login. Every attempt, successful or not, is audited.
-    pub async fn login(&self, email: &str, password: &str, totp: Option<&str>, kind: TokenKind) -> Result<LoginOutcome> {
+    pub async fn login(
+        &self,
+        email: &str,
+        password: &str,
+        totp: Option<&str>,
+        kind: TokenKind,
+    ) -> Result<LoginOutcome> {
         let now = self.now();
         let now_ts = kyoyu_store::ts(now);
-        let email = Email::parse(email).map(|e| e.to_string()).unwrap_or_else(|_| email.trim().to_lowercase());
+        let email = Email::parse(email)
+            .map(|e| e.to_string())
+            .unwrap_or_else(|_| email.trim().to_lowercase());
         let user = self.store.read().await?.user_by_email(&email).await?;
         let Some(user) = user.filter(|u| !u.disabled) else {
             // Spend the same argon2 work as a real check, so timing does not reveal accounts.
             let _ = hash_password(password).await;
-            self.audit_login_failure(None, &email, "unknown_or_disabled").await?;
+            self.audit_login_failure(None, &email, "unknown_or_disabled")
+                .await?;
             return Err(CoreError::LoginFailed);
         };
-        if user.locked_until.as_deref().is_some_and(|until| until > now_ts.as_str()) {
-            self.audit_login_failure(Some(&user), &email, "locked").await?;
+        if user
+            .locked_until
+            .as_deref()
+            .is_some_and(|until| until > now_ts.as_str())
+        {
+            self.audit_login_failure(Some(&user), &email, "locked")
+                .await?;
             return Err(CoreError::Locked);
         }
         if !verify_password(password, &user.password_hash).await {
@@ -136,7 +165,11 @@ impl Core {
                 Some(s) if s > user.totp_last_step => step = Some(s),
                 _ => {
                     let err = self.count_failure(&user, &email, "totp").await?;
-                    return Err(if matches!(err, CoreError::Locked) { err } else { CoreError::TotpInvalid });
+                    return Err(if matches!(err, CoreError::Locked) {
+                        err
+                    } else {
+                        CoreError::TotpInvalid
+                    });
                 }
             }
         }
@@ -147,22 +180,51 @@ impl Core {
         if let Some(s) = step {
             tx.set_totp_last_step(user.id, s).await?;
         }
-        tx.create_token(user.id, &token_hash(&token), kind, "", &now_ts, Some(&expires_at)).await?;
+        tx.create_token(
+            user.id,
+            &token_hash(&token),
+            kind,
+            "",
+            &now_ts,
+            Some(&expires_at),
+        )
+        .await?;
         let actor = self.actor_for(&mut tx, &user).await?;
-        self.audit(&mut tx, &actor, "login_succeeded", &format!("user:{}", user.id), serde_json::json!({ "second_factor": step.is_some() }))
-            .await?;
+        self.audit(
+            &mut tx,
+            &actor,
+            "login_succeeded",
+            &format!("user:{}", user.id),
+            serde_json::json!({ "second_factor": step.is_some() }),
+        )
+        .await?;
         tx.commit().await?;
-        Ok(LoginOutcome { token, expires_at, user_id: user.id })
+        Ok(LoginOutcome {
+            token,
+            expires_at,
+            user_id: user.id,
+        })
     }
 
-    async fn audit_login_failure(&self, user: Option<&UserRow>, email: &str, reason: &str) -> Result<()> {
+    async fn audit_login_failure(
+        &self,
+        user: Option<&UserRow>,
+        email: &str,
+        reason: &str,
+    ) -> Result<()> {
         let mut tx = self.store.begin().await?;
         let target = match user {
             Some(u) => format!("user:{}", u.id),
             None => "user:unknown".to_owned(),
         };
-        self.audit(&mut tx, &Actor::Anonymous, "login_failed", &target, serde_json::json!({ "email": email, "reason": reason }))
-            .await?;
+        self.audit(
+            &mut tx,
+            &Actor::Anonymous,
+            "login_failed",
+            &target,
+            serde_json::json!({ "email": email, "reason": reason }),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -172,7 +234,9 @@ impl Core {
         let now = self.now();
         let until = kyoyu_store::ts(now + Duration::minutes(self.config.lockout_minutes));
         let mut tx = self.store.begin().await?;
-        let n = tx.record_login_failure(user.id, self.config.max_failed_logins, &until).await?;
+        let n = tx
+            .record_login_failure(user.id, self.config.max_failed_logins, &until)
+            .await?;
         let locked = n >= self.config.max_failed_logins;
         self.audit(
             &mut tx,
@@ -183,7 +247,11 @@ impl Core {
         )
         .await?;
         tx.commit().await?;
-        Ok(if locked { CoreError::Locked } else { CoreError::LoginFailed })
+        Ok(if locked {
+            CoreError::Locked
+        } else {
+            CoreError::LoginFailed
+        })
     }
 
     /// The actor for a user, with the organisation facts the policy needs.
@@ -206,7 +274,9 @@ impl Core {
         let now = kyoyu_store::ts(self.now());
         let hash = token_hash(token);
         let mut tx = self.store.read().await?;
-        let Some(row) = tx.live_token(&hash, &now).await? else { return Err(CoreError::Unauthenticated) };
+        let Some(row) = tx.live_token(&hash, &now).await? else {
+            return Err(CoreError::Unauthenticated);
+        };
         let user = tx.user(row.user_id).await?;
         if user.disabled {
             return Err(CoreError::Unauthenticated);
@@ -214,7 +284,10 @@ impl Core {
         let actor = self.actor_for(&mut tx, &user).await?;
         drop(tx);
         // Last use is kept to the minute, so that reads do not turn into writes on every call.
-        let stale = row.last_used_at.as_deref().is_none_or(|t| t.get(..16) != now.get(..16));
+        let stale = row
+            .last_used_at
+            .as_deref()
+            .is_none_or(|t| t.get(..16) != now.get(..16));
         if stale {
             let mut tx = self.store.begin().await?;
             tx.touch_token(row.id, &now).await?;
@@ -242,8 +315,14 @@ impl Core {
         let now = self.now_ts();
         let mut tx = self.store.begin().await?;
         tx.revoke_token_by_hash(&token_hash(token), &now).await?;
-        self.audit(&mut tx, &session.actor, "logout", &format!("user:{}", session.user_id), serde_json::json!({}))
-            .await?;
+        self.audit(
+            &mut tx,
+            &session.actor,
+            "logout",
+            &format!("user:{}", session.user_id),
+            serde_json::json!({}),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -25,13 +25,38 @@ pub fn organisations(core: &Core) -> Vec<NewOrgSpec> {
         roles: roles.iter().copied().collect(),
         ..Default::default()
     };
-    orgs.push(org("nisc", "内閣サイバーセキュリティセンター", "NISC", &[Role::Nisc]));
+    orgs.push(org(
+        "nisc",
+        "内閣サイバーセキュリティセンター",
+        "NISC",
+        &[Role::Nisc],
+    ));
     for (code, name, en, extra) in [
         ("fsa", "金融庁", "Financial Services Agency", None),
-        ("mic", "総務省", "Ministry of Internal Affairs and Communications", Some(Role::SecurityMinistry)),
-        ("mhlw", "厚生労働省", "Ministry of Health, Labour and Welfare", None),
-        ("meti", "経済産業省", "Ministry of Economy, Trade and Industry", Some(Role::SecurityMinistry)),
-        ("mlit", "国土交通省", "Ministry of Land, Infrastructure, Transport and Tourism", None),
+        (
+            "mic",
+            "総務省",
+            "Ministry of Internal Affairs and Communications",
+            Some(Role::SecurityMinistry),
+        ),
+        (
+            "mhlw",
+            "厚生労働省",
+            "Ministry of Health, Labour and Welfare",
+            None,
+        ),
+        (
+            "meti",
+            "経済産業省",
+            "Ministry of Economy, Trade and Industry",
+            Some(Role::SecurityMinistry),
+        ),
+        (
+            "mlit",
+            "国土交通省",
+            "Ministry of Land, Infrastructure, Transport and Tourism",
+            None,
+        ),
     ] {
         let mut o = org(code, name, en, &[Role::SectorMinistry]);
         o.roles.extend(extra);
@@ -41,7 +66,12 @@ pub fn organisations(core: &Core) -> Vec<NewOrgSpec> {
     for sector in &reference.sectors {
         let sectors: BTreeSet<String> = [sector.code.clone()].into();
         let ceptoar = format!("ceptoar-{}", sector.code);
-        let mut c = org(&ceptoar, &format!("{}セプター事務局（デモ）", sector.name_ja), &format!("{} CEPTOAR (demo)", sector.name_en), &[Role::Ceptoar]);
+        let mut c = org(
+            &ceptoar,
+            &format!("{}セプター事務局（デモ）", sector.name_ja),
+            &format!("{} CEPTOAR (demo)", sector.name_en),
+            &[Role::Ceptoar],
+        );
         c.sectors = sectors.clone();
         orgs.push(c);
         for n in 1..=2 {
@@ -56,11 +86,36 @@ pub fn organisations(core: &Core) -> Vec<NewOrgSpec> {
             orgs.push(o);
         }
     }
-    orgs.push(org("npa", "警察庁", "National Police Agency", &[Role::IncidentResponseMinistry, Role::SecurityMinistry]));
-    orgs.push(org("jpcert", "JPCERTコーディネーションセンター", "JPCERT/CC", &[Role::SecurityAgency]));
-    orgs.push(org("ipa", "情報処理推進機構", "IPA", &[Role::SecurityAgency]));
-    orgs.push(org("vendor-1", "デモベンダー株式会社", "Demo vendor", &[Role::CyberspaceVendor]));
-    orgs.push(org("outsider", "関係のないデモ組織", "Unrelated demo organisation", &[]));
+    orgs.push(org(
+        "npa",
+        "警察庁",
+        "National Police Agency",
+        &[Role::IncidentResponseMinistry, Role::SecurityMinistry],
+    ));
+    orgs.push(org(
+        "jpcert",
+        "JPCERTコーディネーションセンター",
+        "JPCERT/CC",
+        &[Role::SecurityAgency],
+    ));
+    orgs.push(org(
+        "ipa",
+        "情報処理推進機構",
+        "IPA",
+        &[Role::SecurityAgency],
+    ));
+    orgs.push(org(
+        "vendor-1",
+        "デモベンダー株式会社",
+        "Demo vendor",
+        &[Role::CyberspaceVendor],
+    ));
+    orgs.push(org(
+        "outsider",
+        "関係のないデモ組織",
+        "Unrelated demo organisation",
+        &[],
+    ));
     orgs
 }
 
@@ -75,8 +130,24 @@ pub struct DemoSummary {
 pub async fn ensure(core: &Core) -> Result<DemoSummary> {
     let actor = Actor::System;
     let mut summary = DemoSummary::default();
-    let existing_orgs: BTreeSet<String> = core.store.read().await?.list_orgs().await?.into_iter().map(|o| o.code).collect();
-    let existing_users: BTreeSet<String> = core.store.read().await?.list_users().await?.into_iter().map(|u| u.email).collect();
+    let existing_orgs: BTreeSet<String> = core
+        .store
+        .read()
+        .await?
+        .list_orgs()
+        .await?
+        .into_iter()
+        .map(|o| o.code)
+        .collect();
+    let existing_users: BTreeSet<String> = core
+        .store
+        .read()
+        .await?
+        .list_users()
+        .await?
+        .into_iter()
+        .map(|u| u.email)
+        .collect();
     // One hash for every demo account: the password is public anyway, and hashing 107 times
     // would make every demo start (and every test) seconds slower.
     let hash = hash_password(DEMO_PASSWORD).await?;
@@ -85,12 +156,15 @@ pub async fn ensure(core: &Core) -> Result<DemoSummary> {
             core.create_org(&actor, &spec).await?;
             summary.orgs_created += 1;
         }
-        for (kind, contact, label) in [("contact", true, "窓口担当"), ("member", false, "職員")] {
+        for (kind, contact, label) in [("contact", true, "窓口担当"), ("member", false, "職員")]
+        {
             let email = format!("{}-{kind}@demo.example", spec.code);
             if existing_users.contains(&email) {
                 continue;
             }
-            let Ok(parsed) = Email::parse(&email) else { continue };
+            let Ok(parsed) = Email::parse(&email) else {
+                continue;
+            };
             let user = NewUserSpec {
                 email: email.clone(),
                 name: format!("{} {label}", spec.name_ja),
@@ -99,23 +173,24 @@ pub async fn ensure(core: &Core) -> Result<DemoSummary> {
                 is_contact: contact,
                 is_admin: false,
             };
-            core.insert_user(&actor, &user, &parsed, hash.clone()).await?;
+            core.insert_user(&actor, &user, &parsed, hash.clone())
+                .await?;
             summary.users_created += 1;
         }
     }
-    if !existing_users.contains(ADMIN_EMAIL) {
-        if let Ok(parsed) = Email::parse(ADMIN_EMAIL) {
-            let admin = NewUserSpec {
-                email: ADMIN_EMAIL.into(),
-                name: "システム管理者（デモ）".into(),
-                org: None,
-                password: String::new(),
-                is_contact: false,
-                is_admin: true,
-            };
-            core.insert_user(&actor, &admin, &parsed, hash).await?;
-            summary.users_created += 1;
-        }
+    if !existing_users.contains(ADMIN_EMAIL)
+        && let Ok(parsed) = Email::parse(ADMIN_EMAIL)
+    {
+        let admin = NewUserSpec {
+            email: ADMIN_EMAIL.into(),
+            name: "システム管理者（デモ）".into(),
+            org: None,
+            password: String::new(),
+            is_contact: false,
+            is_admin: true,
+        };
+        core.insert_user(&actor, &admin, &parsed, hash).await?;
+        summary.users_created += 1;
     }
     Ok(summary)
 }

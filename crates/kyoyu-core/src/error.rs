@@ -31,7 +31,10 @@ pub enum CoreError {
 
 impl CoreError {
     pub fn invalid(field: &str, message: impl Into<String>) -> CoreError {
-        CoreError::Invalid { field: field.to_owned(), message: message.into() }
+        CoreError::Invalid {
+            field: field.to_owned(),
+            message: message.into(),
+        }
     }
 }
 

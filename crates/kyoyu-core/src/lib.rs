@@ -17,9 +17,9 @@ use kyoyu_store::{NewAudit, Tx};
 
 pub use accounts::{ApiTokenInfo, NewApiToken, TotpEnrolment};
 pub use admin::{NewOrgSpec, NewUserSpec};
-pub use kyoyu_store::StoreError;
 pub use auth::{LoginOutcome, Session};
 pub use error::CoreError;
+pub use kyoyu_store::StoreError;
 pub use kyoyu_store::{Backend, OrgRow, Store, TokenKind};
 
 pub type Result<T> = std::result::Result<T, CoreError>;
@@ -97,7 +97,12 @@ impl Core {
             }
         };
         tx.commit().await?;
-        Ok(Core { store, clock, config, reference: Arc::new(RwLock::new(Arc::new(reference))) })
+        Ok(Core {
+            store,
+            clock,
+            config,
+            reference: Arc::new(RwLock::new(Arc::new(reference))),
+        })
     }
 
     pub fn store(&self) -> &Store {
@@ -155,7 +160,9 @@ impl Core {
     }
 
     /// Walks the whole audit chain; the error names the first bad record.
-    pub async fn audit_verify(&self) -> Result<std::result::Result<u64, kyoyu_domain::audit::ChainError>> {
+    pub async fn audit_verify(
+        &self,
+    ) -> Result<std::result::Result<u64, kyoyu_domain::audit::ChainError>> {
         let mut tx = self.store.read().await?;
         let (head, head_hash) = tx.audit_head().await?;
         let mut records = Vec::new();
@@ -166,7 +173,10 @@ impl Core {
             after = last.seq;
             records.extend(batch);
         }
-        Ok(kyoyu_domain::audit::verify(&records, Some((head, &head_hash))))
+        Ok(kyoyu_domain::audit::verify(
+            &records,
+            Some((head, &head_hash)),
+        ))
     }
 
     /// Whether the database answers.

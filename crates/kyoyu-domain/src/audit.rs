@@ -70,7 +70,9 @@ pub enum ChainError {
     Broken { seq: i64 },
     #[error("audit record #{seq}: expected #{expected} (records were deleted)")]
     Gap { seq: i64, expected: i64 },
-    #[error("the newest audit record is #{found}, but the chain head says #{head} (records at the end were deleted)")]
+    #[error(
+        "the newest audit record is #{found}, but the chain head says #{head} (records at the end were deleted)"
+    )]
     Truncated { found: i64, head: i64 },
 }
 
@@ -85,7 +87,10 @@ pub fn verify<'a>(
     let mut count = 0;
     for r in records {
         if r.seq != expected_seq {
-            return Err(ChainError::Gap { seq: r.seq, expected: expected_seq });
+            return Err(ChainError::Gap {
+                seq: r.seq,
+                expected: expected_seq,
+            });
         }
         if r.hash != r.expected_hash() {
             return Err(ChainError::Edited { seq: r.seq });
@@ -100,7 +105,10 @@ pub fn verify<'a>(
     if let Some((head_seq, head_hash)) = head {
         let last = expected_seq - 1;
         if head_seq != last || (head_seq > 0 && head_hash != prev) {
-            return Err(ChainError::Truncated { found: last, head: head_seq });
+            return Err(ChainError::Truncated {
+                found: last,
+                head: head_seq,
+            });
         }
     }
     Ok(count)
@@ -158,7 +166,13 @@ mod tests {
     fn a_deleted_record_is_a_gap() {
         let mut c = chain(5);
         c.remove(1);
-        assert_eq!(verify(&c, None), Err(ChainError::Gap { seq: 3, expected: 2 }));
+        assert_eq!(
+            verify(&c, None),
+            Err(ChainError::Gap {
+                seq: 3,
+                expected: 2
+            })
+        );
     }
 
     #[test]

@@ -266,7 +266,9 @@ mod tests {
 
     #[test]
     fn unknown_code_names_the_allowed_ones() {
-        let err = serde_json::from_str::<Tlp>("\"purple\"").err().map(|e| e.to_string());
+        let err = serde_json::from_str::<Tlp>("\"purple\"")
+            .err()
+            .map(|e| e.to_string());
         let err = err.unwrap_or_default();
         assert!(err.contains("purple"), "{err}");
         assert!(err.contains("red, amber, green, white"), "{err}");
@@ -292,8 +294,10 @@ mod tests {
 
     #[test]
     fn only_ongoing_and_investigating_promise_follow_up() {
-        let promising: Vec<_> =
-            Outlook::ALL.iter().filter(|o| o.promises_follow_up()).collect();
+        let promising: Vec<_> = Outlook::ALL
+            .iter()
+            .filter(|o| o.promises_follow_up())
+            .collect();
         assert_eq!(promising, vec![&Outlook::Ongoing, &Outlook::Investigating]);
     }
 }

@@ -21,7 +21,11 @@ fn flatten(prefix: &str, value: &toml::Value, out: &mut Catalogue) {
     match value {
         toml::Value::Table(table) => {
             for (k, v) in table {
-                let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
                 flatten(&key, v, out);
             }
         }
@@ -43,7 +47,9 @@ fn parse(source: &str) -> Catalogue {
 
 /// The cause explanations of 表1 are kept beside the reference data, as `[code] ja/en`.
 fn add_cause_help(locale: Locale, out: &mut Catalogue) {
-    let Ok(table) = CAUSE_HELP.parse::<toml::Table>() else { return };
+    let Ok(table) = CAUSE_HELP.parse::<toml::Table>() else {
+        return;
+    };
     let lang = match locale {
         Locale::Ja => "ja",
         Locale::En => "en",
@@ -61,7 +67,10 @@ fn add_cause_help(locale: Locale, out: &mut Catalogue) {
                 }
             }
         } else if let Some(text) = entry.get(lang).and_then(|t| t.as_str()) {
-            out.insert(format!("cause_help.{code}"), Box::leak(text.to_owned().into_boxed_str()));
+            out.insert(
+                format!("cause_help.{code}"),
+                Box::leak(text.to_owned().into_boxed_str()),
+            );
         }
     }
 }
@@ -89,10 +98,10 @@ pub fn t(locale: Locale, key: &str) -> &'static str {
     if let Some(v) = catalogue(locale).get(key) {
         return v;
     }
-    if locale != Locale::Ja {
-        if let Some(v) = catalogue(Locale::Ja).get(key) {
-            return v;
-        }
+    if locale != Locale::Ja
+        && let Some(v) = catalogue(Locale::Ja).get(key)
+    {
+        return v;
     }
     Box::leak(key.to_owned().into_boxed_str())
 }
@@ -135,7 +144,11 @@ mod tests {
         keys.extend(EventClass::ALL.iter().map(|v| v.label_key()));
         keys.extend(CauseGroup::ALL.iter().map(|v| v.label_key()));
         keys.extend(Cause::ALL.iter().map(|v| v.label_key()));
-        keys.extend(Cause::ALL.iter().map(|v| format!("cause_help.{}", v.code())));
+        keys.extend(
+            Cause::ALL
+                .iter()
+                .map(|v| format!("cause_help.{}", v.code())),
+        );
         keys.extend(SystemStatus::ALL.iter().map(|v| v.label_key()));
         keys.extend(Outlook::ALL.iter().map(|v| v.label_key()));
         keys.extend(PressState::ALL.iter().map(|v| v.label_key()));
@@ -155,7 +168,10 @@ mod tests {
     #[test]
     fn english_catalogue_has_no_key_japanese_lacks() {
         for key in keys(Locale::En) {
-            assert!(has(Locale::Ja, key), "en.toml has {key} but ja.toml does not");
+            assert!(
+                has(Locale::Ja, key),
+                "en.toml has {key} but ja.toml does not"
+            );
         }
     }
 
@@ -169,6 +185,9 @@ mod tests {
 
     #[test]
     fn fill_replaces_placeholders() {
-        assert_eq!(fill("{field}は必須です", &[("field", "件名")]), "件名は必須です");
+        assert_eq!(
+            fill("{field}は必須です", &[("field", "件名")]),
+            "件名は必須です"
+        );
     }
 }

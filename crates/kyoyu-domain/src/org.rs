@@ -6,8 +6,14 @@ use serde::{Deserialize, Deserializer, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ParseError {
     #[error("unknown {kind} code `{value}` (allowed: {allowed})")]
-    UnknownCode { kind: &'static str, value: String, allowed: String },
-    #[error("organisation code must be 2–40 characters of a–z, 0–9, '-' and '_', starting with a letter")]
+    UnknownCode {
+        kind: &'static str,
+        value: String,
+        allowed: String,
+    },
+    #[error(
+        "organisation code must be 2–40 characters of a–z, 0–9, '-' and '_', starting with a letter"
+    )]
     OrgCode,
     #[error("not an e-mail address")]
     Email,
@@ -22,9 +28,14 @@ impl OrgCode {
     pub fn parse(s: &str) -> Result<Self, ParseError> {
         let ok = (2..=40).contains(&s.len())
             && s.starts_with(|c: char| c.is_ascii_lowercase())
-            && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
             && !s.ends_with('-');
-        if ok { Ok(OrgCode(s.to_owned())) } else { Err(ParseError::OrgCode) }
+        if ok {
+            Ok(OrgCode(s.to_owned()))
+        } else {
+            Err(ParseError::OrgCode)
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -64,7 +75,11 @@ impl Email {
             && !domain.ends_with('.')
             && s.len() <= 254
             && !s.chars().any(|c| c.is_whitespace() || c.is_control());
-        if ok { Ok(Email(s)) } else { Err(ParseError::Email) }
+        if ok {
+            Ok(Email(s))
+        } else {
+            Err(ParseError::Email)
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -104,7 +119,14 @@ mod tests {
             Email::parse(" NISC-Contact@Demo.Example ").map(|e| e.to_string()),
             Ok("nisc-contact@demo.example".to_owned())
         );
-        for bad in ["", "a", "a@b", "@demo.example", "a@@demo.example", "a b@demo.example"] {
+        for bad in [
+            "",
+            "a",
+            "a@b",
+            "@demo.example",
+            "a@@demo.example",
+            "a b@demo.example",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
     }

@@ -108,8 +108,12 @@ pub enum Relation {
 }
 
 impl Relation {
-    pub const ALL: [Relation; 4] =
-        [Relation::Route, Relation::Recipient, Relation::Named, Relation::Partner];
+    pub const ALL: [Relation; 4] = [
+        Relation::Route,
+        Relation::Recipient,
+        Relation::Named,
+        Relation::Partner,
+    ];
 
     pub const fn code(self) -> &'static str {
         match self {
@@ -178,14 +182,10 @@ pub fn can_see(actor: &Actor, item: &ItemScope) -> bool {
     match (item.tlp, item.kind) {
         (Tlp::White, _) => true,
         (Tlp::Green, ItemKind::Report) => {
-            related
-                || GREEN_REPORT_ROLES.iter().any(|r| org.has(*r))
-                || operator_in_ceptoar(org)
+            related || GREEN_REPORT_ROLES.iter().any(|r| org.has(*r)) || operator_in_ceptoar(org)
         }
         (Tlp::Green, ItemKind::Advisory) => {
-            related
-                || GREEN_ADVISORY_ROLES.iter().any(|r| org.has(*r))
-                || operator_in_ceptoar(org)
+            related || GREEN_ADVISORY_ROLES.iter().any(|r| org.has(*r)) || operator_in_ceptoar(org)
         }
         // Amber and Red are need-to-know: sharing contacts only.
         _ if !user.is_contact => false,
@@ -228,7 +228,12 @@ pub struct ScopeFilter {
 impl ScopeFilter {
     pub fn of(actor: &Actor) -> ScopeFilter {
         let user = match actor {
-            Actor::System => return ScopeFilter { everything: true, ..Default::default() },
+            Actor::System => {
+                return ScopeFilter {
+                    everything: true,
+                    ..Default::default()
+                };
+            }
             Actor::Anonymous => return ScopeFilter::default(),
             Actor::User(user) => user,
         };
@@ -245,15 +250,18 @@ impl ScopeFilter {
             GREEN_ADVISORY_ROLES.iter().any(|r| org.has(*r)) || operator_in_ceptoar(org);
         f.all_red_amber = org.has(Role::Nisc);
         if org.has(Role::SectorMinistry) {
-            f.amber_report_sectors.extend(org.jurisdiction.iter().cloned());
+            f.amber_report_sectors
+                .extend(org.jurisdiction.iter().cloned());
         }
         if org.has(Role::Ceptoar) {
             f.amber_report_sectors.extend(org.sectors.iter().cloned());
             f.amber_advisory_sectors.extend(org.sectors.iter().cloned());
         }
         if org.has(Role::Operator) {
-            f.amber_report_sectors.extend(org.ceptoar_sectors.iter().cloned());
-            f.amber_advisory_sectors.extend(org.ceptoar_sectors.iter().cloned());
+            f.amber_report_sectors
+                .extend(org.ceptoar_sectors.iter().cloned());
+            f.amber_advisory_sectors
+                .extend(org.ceptoar_sectors.iter().cloned());
         }
         f
     }

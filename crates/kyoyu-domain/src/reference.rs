@@ -131,7 +131,9 @@ pub enum SmlAssessment {
     /// The level is qualitative (any IT failure that delays or stops the service, 注2).
     Qualitative,
     /// A threshold could decide, but these figures are missing.
-    Unknown { missing: Vec<Metric> },
+    Unknown {
+        missing: Vec<Metric>,
+    },
 }
 
 impl Service {
@@ -140,23 +142,35 @@ impl Service {
             return SmlAssessment::Qualitative;
         }
         let wanted = figures.applies_to.as_deref().unwrap_or("");
-        let rules: Vec<&SmlRule> =
-            self.sml_rules.iter().filter(|r| r.applies_to_ja == wanted).collect();
+        let rules: Vec<&SmlRule> = self
+            .sml_rules
+            .iter()
+            .filter(|r| r.applies_to_ja == wanted)
+            .collect();
         let rules = if rules.is_empty() {
-            self.sml_rules.iter().filter(|r| r.applies_to_ja.is_empty()).collect()
+            self.sml_rules
+                .iter()
+                .filter(|r| r.applies_to_ja.is_empty())
+                .collect()
         } else {
             rules
         };
         let mut missing = Vec::new();
         for rule in rules {
-            let values: Vec<(Metric, Option<f64>, f64)> =
-                rule.conditions.iter().map(|c| (c.metric, figures.get(c.metric), c.min)).collect();
+            let values: Vec<(Metric, Option<f64>, f64)> = rule
+                .conditions
+                .iter()
+                .map(|c| (c.metric, figures.get(c.metric), c.min))
+                .collect();
             // A known figure below its threshold decides the rule, whatever else is missing.
             if values.iter().any(|(_, v, min)| v.is_some_and(|v| v < *min)) {
                 continue;
             }
-            let absent: Vec<Metric> =
-                values.iter().filter(|(_, v, _)| v.is_none()).map(|(m, _, _)| *m).collect();
+            let absent: Vec<Metric> = values
+                .iter()
+                .filter(|(_, v, _)| v.is_none())
+                .map(|(m, _, _)| *m)
+                .collect();
             if absent.is_empty() {
                 return SmlAssessment::Deviates;
             }
@@ -166,7 +180,11 @@ impl Service {
                 }
             }
         }
-        if missing.is_empty() { SmlAssessment::Within } else { SmlAssessment::Unknown { missing } }
+        if missing.is_empty() {
+            SmlAssessment::Within
+        } else {
+            SmlAssessment::Unknown { missing }
+        }
     }
 }
 
@@ -181,7 +199,8 @@ pub enum ReferenceError {
 fn is_code(s: &str) -> bool {
     !s.is_empty()
         && s.starts_with(|c: char| c.is_ascii_lowercase())
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 impl ReferenceData {
@@ -230,24 +249,33 @@ impl ReferenceData {
                 return bad(format!("sector `{}` appears twice", s.code));
             }
             if !ministries.contains(s.ministry.as_str()) {
-                return bad(format!("sector `{}` names unknown ministry `{}`", s.code, s.ministry));
+                return bad(format!(
+                    "sector `{}` names unknown ministry `{}`",
+                    s.code, s.ministry
+                ));
             }
             let subs: HashSet<&str> = s.subsectors.iter().map(|x| x.code.as_str()).collect();
             for svc in &s.services {
                 if !is_code(&svc.code) || !services.insert(svc.code.as_str()) {
-                    return bad(format!("service code `{}` is malformed or repeated", svc.code));
+                    return bad(format!(
+                        "service code `{}` is malformed or repeated",
+                        svc.code
+                    ));
                 }
-                if let Some(sub) = &svc.subsector {
-                    if !subs.contains(sub.as_str()) {
-                        return bad(format!(
-                            "service `{}` names unknown sub-sector `{sub}` of `{}`",
-                            svc.code, s.code
-                        ));
-                    }
+                if let Some(sub) = &svc.subsector
+                    && !subs.contains(sub.as_str())
+                {
+                    return bad(format!(
+                        "service `{}` names unknown sub-sector `{sub}` of `{}`",
+                        svc.code, s.code
+                    ));
                 }
                 for rule in &svc.sml_rules {
                     if rule.conditions.is_empty() {
-                        return bad(format!("service `{}` has a rule without conditions", svc.code));
+                        return bad(format!(
+                            "service `{}` has a rule without conditions",
+                            svc.code
+                        ));
                     }
                 }
             }
@@ -269,7 +297,11 @@ impl ReferenceData {
 
     /// The sectors under a ministry's jurisdiction.
     pub fn jurisdiction(&self, ministry: &str) -> BTreeSet<String> {
-        self.sectors.iter().filter(|s| s.ministry == ministry).map(|s| s.code.clone()).collect()
+        self.sectors
+            .iter()
+            .filter(|s| s.ministry == ministry)
+            .map(|s| s.code.clone())
+            .collect()
     }
 
     pub fn service(&self, code: &str) -> Option<(&Sector, &Service)> {
@@ -280,7 +312,9 @@ impl ReferenceData {
 
     /// The Japanese name of a sector, or the code if unknown.
     pub fn sector_name<'a>(&'a self, code: &'a str) -> &'a str {
-        self.sector(code).map(|s| s.name_ja.as_str()).unwrap_or(code)
+        self.sector(code)
+            .map(|s| s.name_ja.as_str())
+            .unwrap_or(code)
     }
 }
 
@@ -303,8 +337,20 @@ mod tests {
         assert_eq!(
             codes,
             [
-                "info_comm", "finance", "aviation", "airport", "railway", "electricity", "gas",
-                "government", "medical", "water", "logistics", "chemical", "credit", "petroleum"
+                "info_comm",
+                "finance",
+                "aviation",
+                "airport",
+                "railway",
+                "electricity",
+                "gas",
+                "government",
+                "medical",
+                "water",
+                "logistics",
+                "chemical",
+                "credit",
+                "petroleum"
             ]
         );
         assert_eq!(d.jurisdiction("fsa"), ["finance".to_owned()].into());
@@ -327,7 +373,9 @@ mod tests {
     fn electricity_deviates_at_100000_kw_for_10_minutes() {
         let d = data();
         let svc = d.sector("electricity").and_then(|s| s.services.first());
-        let Some(svc) = svc else { panic!("electricity has no service") };
+        let Some(svc) = svc else {
+            panic!("electricity has no service")
+        };
         let figs = |kw, min| Figures {
             supply_loss_kw: Some(kw),
             duration_minutes: Some(min),
@@ -337,8 +385,13 @@ mod tests {
         assert_eq!(svc.assess(&figs(99_999.0, 60.0)), SmlAssessment::Within);
         assert_eq!(svc.assess(&figs(200_000.0, 9.0)), SmlAssessment::Within);
         assert_eq!(
-            svc.assess(&Figures { supply_loss_kw: Some(150_000.0), ..Default::default() }),
-            SmlAssessment::Unknown { missing: vec![Metric::DurationMinutes] }
+            svc.assess(&Figures {
+                supply_loss_kw: Some(150_000.0),
+                ..Default::default()
+            }),
+            SmlAssessment::Unknown {
+                missing: vec![Metric::DurationMinutes]
+            }
         );
     }
 
@@ -360,8 +413,13 @@ mod tests {
     fn gas_deviates_at_30_households() {
         let d = data();
         let svc = d.sector("gas").and_then(|s| s.services.first());
-        let Some(svc) = svc else { panic!("gas has no service") };
-        let figs = |h| Figures { affected_households: Some(h), ..Default::default() };
+        let Some(svc) = svc else {
+            panic!("gas has no service")
+        };
+        let figs = |h| Figures {
+            affected_households: Some(h),
+            ..Default::default()
+        };
         assert_eq!(svc.assess(&figs(30.0)), SmlAssessment::Deviates);
         assert_eq!(svc.assess(&figs(29.0)), SmlAssessment::Within);
     }
@@ -370,7 +428,9 @@ mod tests {
     fn qualitative_levels_say_so() {
         let d = data();
         let svc = d.sector("medical").and_then(|s| s.services.first());
-        let Some(svc) = svc else { panic!("medical has no service") };
+        let Some(svc) = svc else {
+            panic!("medical has no service")
+        };
         assert_eq!(svc.assess(&Figures::default()), SmlAssessment::Qualitative);
     }
 
@@ -378,7 +438,11 @@ mod tests {
     fn bad_reference_data_is_refused_with_a_reason() {
         let mut d = data();
         d.sectors[0].ministry = "nowhere".into();
-        let err = d.validate().err().map(|e| e.to_string()).unwrap_or_default();
+        let err = d
+            .validate()
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(err.contains("nowhere"), "{err}");
         let err = ReferenceData::from_toml("version = 1\nbogus = 2\nministries = []\nsectors = []")
             .err()

@@ -3,7 +3,7 @@
 //! updated with each append: its row lock orders concurrent appenders (PostgreSQL), and it
 //! remembers the newest record so that deleting the tail is detected.
 
-use kyoyu_domain::audit::{chain_hash, AuditRecord};
+use kyoyu_domain::audit::{AuditRecord, chain_hash};
 use sqlx::Row;
 
 use crate::{Result, Tx};
@@ -22,14 +22,23 @@ pub struct NewAudit<'a> {
 impl Tx {
     pub async fn audit(&mut self, rec: NewAudit<'_>) -> Result<i64> {
         // Increment first: the UPDATE takes the head's row lock before anything is read.
-        let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
-            .fetch_one(self.conn())
-            .await?;
+        let head =
+            sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+                .fetch_one(self.conn())
+                .await?;
         let seq: i64 = head.try_get("seq")?;
         let prev: String = head.try_get("hash")?;
         let detail = rec.detail.to_string();
-        let hash =
-            chain_hash(&prev, seq, rec.at, rec.actor_user, rec.actor_org, rec.action, rec.target, &detail);
+        let hash = chain_hash(
+            &prev,
+            seq,
+            rec.at,
+            rec.actor_user,
+            rec.actor_org,
+            rec.action,
+            rec.target,
+            &detail,
+        );
         sqlx::query(
             "INSERT INTO audit_log (seq, at, actor_user, actor_org, action, target, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
@@ -53,7 +62,9 @@ impl Tx {
 
     /// The chain head: (newest sequence number, its hash).
     pub async fn audit_head(&mut self) -> Result<(i64, String)> {
-        let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(self.conn()).await?;
+        let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_one(self.conn())
+            .await?;
         Ok((row.try_get("seq")?, row.try_get("hash")?))
     }
 

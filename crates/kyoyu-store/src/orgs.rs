@@ -2,9 +2,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use kyoyu_domain::Role;
 use kyoyu_domain::policy::OrgFacts;
 use kyoyu_domain::reference::ReferenceData;
-use kyoyu_domain::Role;
 use sqlx::Row;
 
 use crate::{Result, StoreError, Tx};
@@ -55,7 +55,10 @@ impl Tx {
     }
 
     pub async fn set_org_roles(&mut self, id: i64, roles: &BTreeSet<Role>) -> Result<()> {
-        sqlx::query("DELETE FROM org_roles WHERE org_id = $1").bind(id).execute(self.conn()).await?;
+        sqlx::query("DELETE FROM org_roles WHERE org_id = $1")
+            .bind(id)
+            .execute(self.conn())
+            .await?;
         for r in roles {
             sqlx::query("INSERT INTO org_roles (org_id, role) VALUES ($1, $2)")
                 .bind(id)
@@ -67,7 +70,10 @@ impl Tx {
     }
 
     pub async fn set_org_sectors(&mut self, id: i64, sectors: &BTreeSet<String>) -> Result<()> {
-        sqlx::query("DELETE FROM org_sectors WHERE org_id = $1").bind(id).execute(self.conn()).await?;
+        sqlx::query("DELETE FROM org_sectors WHERE org_id = $1")
+            .bind(id)
+            .execute(self.conn())
+            .await?;
         for s in sectors {
             sqlx::query("INSERT INTO org_sectors (org_id, sector) VALUES ($1, $2)")
                 .bind(id)
@@ -102,7 +108,8 @@ impl Tx {
 
     pub async fn org(&mut self, id: i64) -> Result<OrgRow> {
         let mut orgs = self.load_orgs(Some(id)).await?;
-        orgs.pop().ok_or_else(|| StoreError::NotFound(format!("organisation {id}")))
+        orgs.pop()
+            .ok_or_else(|| StoreError::NotFound(format!("organisation {id}")))
     }
 
     /// Every organisation, by code.
@@ -112,7 +119,8 @@ impl Tx {
 
     async fn load_orgs(&mut self, only: Option<i64>) -> Result<Vec<OrgRow>> {
         let filter = if only.is_some() { " WHERE id = $1" } else { "" };
-        let sql = format!("SELECT id, code, name_ja, name_en, ministry FROM orgs{filter} ORDER BY code");
+        let sql =
+            format!("SELECT id, code, name_ja, name_en, ministry FROM orgs{filter} ORDER BY code");
         let mut q = sqlx::query_as::<_, (i64, String, String, String, Option<String>)>(&sql);
         if let Some(id) = only {
             q = q.bind(id);
@@ -123,13 +131,16 @@ impl Tx {
             .fetch_all(self.conn())
             .await?
         {
-            let role = role.parse().map_err(|_| StoreError::Corrupt(format!("role `{role}`")))?;
+            let role = role
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("role `{role}`")))?;
             roles.entry(org).or_default().insert(role);
         }
         let mut sectors: BTreeMap<i64, BTreeSet<String>> = BTreeMap::new();
-        for (org, sector) in sqlx::query_as::<_, (i64, String)>("SELECT org_id, sector FROM org_sectors")
-            .fetch_all(self.conn())
-            .await?
+        for (org, sector) in
+            sqlx::query_as::<_, (i64, String)>("SELECT org_id, sector FROM org_sectors")
+                .fetch_all(self.conn())
+                .await?
         {
             sectors.entry(org).or_default().insert(sector);
         }

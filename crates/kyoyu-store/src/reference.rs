@@ -20,7 +20,12 @@ impl Tx {
     }
 
     /// Stores a new version of the reference data (validated by the caller).
-    pub async fn put_reference_data(&mut self, data: &ReferenceData, at: &str, by: Option<i64>) -> Result<i64> {
+    pub async fn put_reference_data(
+        &mut self,
+        data: &ReferenceData,
+        at: &str,
+        by: Option<i64>,
+    ) -> Result<i64> {
         let doc = serde_json::to_string(data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let row = sqlx::query(
             "INSERT INTO reference_data (doc, created_at, created_by) VALUES ($1, $2, $3) RETURNING id",

@@ -5,8 +5,8 @@
 
 use std::collections::BTreeSet;
 
-use kyoyu_domain::policy::{ItemKind, ItemScope, OrgId, Relation, ScopeFilter, UserId};
 use kyoyu_domain::Tlp;
+use kyoyu_domain::policy::{ItemKind, ItemScope, OrgId, Relation, ScopeFilter, UserId};
 use sqlx::Row;
 
 use crate::sql::Sql;
@@ -21,7 +21,8 @@ pub fn push_predicate(sql: &mut Sql, alias: &str, f: &ScopeFilter) {
     }
     sql.push(&format!("({alias}.tlp = 'white'"));
     if let Some(user) = f.user_id {
-        sql.push(&format!(" OR {alias}.author_user_id = ")).bind_i64(user);
+        sql.push(&format!(" OR {alias}.author_user_id = "))
+            .bind_i64(user);
     }
     if let Some(org) = f.org_id {
         let related = |sql: &mut Sql| {
@@ -154,7 +155,9 @@ impl Tx {
             .ok_or_else(|| StoreError::NotFound(format!("item {id}")))?;
         let kind = kind_from(&row.try_get::<String, _>("kind")?)?;
         let tlp_code: String = row.try_get("tlp")?;
-        let tlp = tlp_code.parse().map_err(|_| StoreError::Corrupt(format!("tlp `{tlp_code}`")))?;
+        let tlp = tlp_code
+            .parse()
+            .map_err(|_| StoreError::Corrupt(format!("tlp `{tlp_code}`")))?;
         let author: Option<i64> = row.try_get("author_user_id")?;
         let sectors = sqlx::query("SELECT sector FROM scope_item_sectors WHERE item_id = $1")
             .bind(id)
@@ -169,9 +172,18 @@ impl Tx {
             .fetch_all(self.conn())
             .await?
         {
-            orgs.insert((r.try_get("org_id")?, relation_from(&r.try_get::<String, _>("relation")?)?));
+            orgs.insert((
+                r.try_get("org_id")?,
+                relation_from(&r.try_get::<String, _>("relation")?)?,
+            ));
         }
-        Ok(ItemScope { kind, tlp, sectors, orgs, author })
+        Ok(ItemScope {
+            kind,
+            tlp,
+            sectors,
+            orgs,
+            author,
+        })
     }
 
     /// The ids of the items the filter may see, optionally of one kind, newest first.
@@ -187,7 +199,9 @@ impl Tx {
         }
         sql.push(" ORDER BY i.id DESC");
         let rows = sql.query().fetch_all(self.conn()).await?;
-        rows.iter().map(|r| r.try_get::<i64, _>("id").map_err(StoreError::from)).collect()
+        rows.iter()
+            .map(|r| r.try_get::<i64, _>("id").map_err(StoreError::from))
+            .collect()
     }
 
     /// How many items of a kind the filter may see (counts go through the predicate too).

@@ -2,9 +2,9 @@
 //! predicate). Placeholders are numbered `$1, $2, …` in order of appearance, which both
 //! PostgreSQL and SQLite (through sqlx) bind positionally.
 
+use sqlx::Any;
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
-use sqlx::Any;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Arg {
@@ -20,7 +20,10 @@ pub struct Sql {
 
 impl Sql {
     pub fn new(text: &str) -> Sql {
-        Sql { text: text.to_owned(), args: Vec::new() }
+        Sql {
+            text: text.to_owned(),
+            args: Vec::new(),
+        }
     }
 
     pub fn push(&mut self, text: &str) -> &mut Sql {

@@ -2,6 +2,9 @@
 //! schema when `KYOYU_TEST_PG` holds a URL. Each test gets its own, so tests run in parallel.
 //! With `KYOYU_TEST_PG` set, an unreachable server fails the test: CI must not skip PostgreSQL.
 
+// Test support: failing loudly is the point (CI must never skip PostgreSQL silently).
+#![allow(clippy::panic)]
+
 use rand::Rng;
 
 use crate::{Result, Store};
@@ -34,7 +37,9 @@ impl TestDb {
 
     /// A migrated PostgreSQL schema of its own, if `KYOYU_TEST_PG` is set.
     pub async fn postgres() -> Option<Result<TestDb>> {
-        let url = std::env::var("KYOYU_TEST_PG").ok().filter(|u| !u.is_empty())?;
+        let url = std::env::var("KYOYU_TEST_PG")
+            .ok()
+            .filter(|u| !u.is_empty())?;
         Some(Self::postgres_at(&url).await)
     }
 
@@ -43,11 +48,19 @@ impl TestDb {
         let n: u64 = rand::thread_rng().r#gen();
         let schema = format!("kyoyu_t_{n:016x}");
         let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(url).await?;
-        sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&mut conn).await?;
+        sqlx::query(&format!("CREATE SCHEMA {schema}"))
+            .execute(&mut conn)
+            .await?;
         <sqlx::AnyConnection as sqlx::Connection>::close(conn).await?;
         let store = Store::open_postgres(url, Some(&schema)).await?;
         store.migrate().await?;
-        Ok(TestDb { store, label: "postgres", url: url.to_owned(), schema: Some(schema), _dir: None })
+        Ok(TestDb {
+            store,
+            label: "postgres",
+            url: url.to_owned(),
+            schema: Some(schema),
+            _dir: None,
+        })
     }
 
     /// Every backend this run tests. Panics (failing the test) when PostgreSQL is configured
@@ -72,10 +85,13 @@ impl TestDb {
     /// Drops the PostgreSQL schema (the SQLite directory goes with the value).
     pub async fn cleanup(self) {
         self.store.close().await;
-        if let Some(schema) = &self.schema {
-            if let Ok(mut conn) = <sqlx::AnyConnection as sqlx::Connection>::connect(&self.url).await {
-                let _ = sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(&mut conn).await;
-            }
+        if let Some(schema) = &self.schema
+            && let Ok(mut conn) =
+                <sqlx::AnyConnection as sqlx::Connection>::connect(&self.url).await
+        {
+            let _ = sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+                .execute(&mut conn)
+                .await;
         }
     }
 }

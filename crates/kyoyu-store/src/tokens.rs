@@ -83,7 +83,11 @@ impl Tx {
         let sql = format!(
             "SELECT {COLUMNS} FROM tokens WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)"
         );
-        let row = sqlx::query(&sql).bind(hash).bind(now).fetch_optional(self.conn()).await?;
+        let row = sqlx::query(&sql)
+            .bind(hash)
+            .bind(now)
+            .fetch_optional(self.conn())
+            .await?;
         row.as_ref().map(token_from).transpose()
     }
 
@@ -100,7 +104,11 @@ impl Tx {
         let sql = format!(
             "SELECT {COLUMNS} FROM tokens WHERE user_id = $1 AND kind = $2 AND revoked_at IS NULL ORDER BY id"
         );
-        let rows = sqlx::query(&sql).bind(user).bind(kind.code()).fetch_all(self.conn()).await?;
+        let rows = sqlx::query(&sql)
+            .bind(user)
+            .bind(kind.code())
+            .fetch_all(self.conn())
+            .await?;
         rows.iter().map(token_from).collect()
     }
 
@@ -118,11 +126,13 @@ impl Tx {
     }
 
     pub async fn revoke_token_by_hash(&mut self, hash: &str, now: &str) -> Result<()> {
-        sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL")
-            .bind(now)
-            .bind(hash)
-            .execute(self.conn())
-            .await?;
+        sqlx::query(
+            "UPDATE tokens SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(hash)
+        .execute(self.conn())
+        .await?;
         Ok(())
     }
 

@@ -73,14 +73,23 @@ impl Tx {
 
     pub async fn user_by_email(&mut self, email: &str) -> Result<Option<UserRow>> {
         let sql = format!("SELECT {COLUMNS} FROM users WHERE email = $1");
-        let row = sqlx::query(&sql).bind(email).fetch_optional(self.conn()).await?;
+        let row = sqlx::query(&sql)
+            .bind(email)
+            .fetch_optional(self.conn())
+            .await?;
         row.as_ref().map(user_from).transpose()
     }
 
     pub async fn user(&mut self, id: i64) -> Result<UserRow> {
         let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
-        let row = sqlx::query(&sql).bind(id).fetch_optional(self.conn()).await?;
-        row.as_ref().map(user_from).transpose()?.ok_or_else(|| StoreError::NotFound(format!("user {id}")))
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(self.conn())
+            .await?;
+        row.as_ref()
+            .map(user_from)
+            .transpose()?
+            .ok_or_else(|| StoreError::NotFound(format!("user {id}")))
     }
 
     pub async fn list_users(&mut self) -> Result<Vec<UserRow>> {
@@ -91,7 +100,12 @@ impl Tx {
 
     /// Counts a failed login; locks the account until `lock_until` once `max` is reached.
     /// Returns the new failure count.
-    pub async fn record_login_failure(&mut self, id: i64, max: i64, lock_until: &str) -> Result<i64> {
+    pub async fn record_login_failure(
+        &mut self,
+        id: i64,
+        max: i64,
+        lock_until: &str,
+    ) -> Result<i64> {
         let row = sqlx::query(
             "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins",
         )
@@ -147,7 +161,13 @@ impl Tx {
         Ok(())
     }
 
-    pub async fn set_user_flags(&mut self, id: i64, is_contact: bool, is_admin: bool, disabled: bool) -> Result<()> {
+    pub async fn set_user_flags(
+        &mut self,
+        id: i64,
+        is_contact: bool,
+        is_admin: bool,
+        disabled: bool,
+    ) -> Result<()> {
         sqlx::query("UPDATE users SET is_contact = $1, is_admin = $2, disabled = $3 WHERE id = $4")
             .bind(i64::from(is_contact))
             .bind(i64::from(is_admin))

@@ -54,19 +54,42 @@ async fn organisations_round_trip_with_roles_sectors_and_membership() {
     let reference = ReferenceData::bundled().unwrap();
     for db in TestDb::all().await {
         let mut tx = db.store.begin().await.unwrap();
-        let fsa = tx.create_org(&org("fsa", &[Role::SectorMinistry], &[], Some("fsa"))).await.unwrap();
-        let cep = tx.create_org(&org("ceptoar-finance", &[Role::Ceptoar], &["finance"], None)).await.unwrap();
-        let op = tx.create_org(&org("op-finance-1", &[Role::Operator], &["finance"], None)).await.unwrap();
+        let fsa = tx
+            .create_org(&org("fsa", &[Role::SectorMinistry], &[], Some("fsa")))
+            .await
+            .unwrap();
+        let cep = tx
+            .create_org(&org(
+                "ceptoar-finance",
+                &[Role::Ceptoar],
+                &["finance"],
+                None,
+            ))
+            .await
+            .unwrap();
+        let op = tx
+            .create_org(&org("op-finance-1", &[Role::Operator], &["finance"], None))
+            .await
+            .unwrap();
         tx.add_ceptoar_member(cep, op).await.unwrap();
         tx.commit().await.unwrap();
         let mut tx = db.store.begin().await.unwrap();
         let dup = tx.create_org(&org("fsa", &[], &[], None)).await;
-        assert!(matches!(dup, Err(StoreError::Conflict(_))), "{}: {dup:?}", db.label);
+        assert!(
+            matches!(dup, Err(StoreError::Conflict(_))),
+            "{}: {dup:?}",
+            db.label
+        );
         drop(tx);
 
         let mut tx = db.store.read().await.unwrap();
         let facts = tx.org_facts(fsa, &reference).await.unwrap();
-        assert_eq!(facts.jurisdiction, ["finance".to_string()].into(), "{}", db.label);
+        assert_eq!(
+            facts.jurisdiction,
+            ["finance".to_string()].into(),
+            "{}",
+            db.label
+        );
         let facts = tx.org_facts(op, &reference).await.unwrap();
         assert!(facts.in_ceptoar);
         assert_eq!(facts.ceptoar_sectors, ["finance".to_string()].into());
@@ -84,12 +107,23 @@ async fn a_rolled_back_transaction_leaves_nothing() {
     for db in TestDb::all().await {
         let mut tx = db.store.begin().await.unwrap();
         tx.create_org(&org("temp", &[], &[], None)).await.unwrap();
-        tx.audit(NewAudit { at: AT, actor_user: None, actor_org: None, action: "x", target: "y", detail: serde_json::json!({}) })
-            .await
-            .unwrap();
+        tx.audit(NewAudit {
+            at: AT,
+            actor_user: None,
+            actor_org: None,
+            action: "x",
+            target: "y",
+            detail: serde_json::json!({}),
+        })
+        .await
+        .unwrap();
         drop(tx);
         let mut tx = db.store.read().await.unwrap();
-        assert!(tx.org_id_by_code("temp").await.unwrap().is_none(), "{}", db.label);
+        assert!(
+            tx.org_id_by_code("temp").await.unwrap().is_none(),
+            "{}",
+            db.label
+        );
         assert_eq!(tx.audit_head().await.unwrap().0, 0, "{}", db.label);
         drop(tx);
         db.cleanup().await;
@@ -202,13 +236,23 @@ struct World {
     items: Vec<WItem>,
 }
 
-fn subset<T: Clone + Ord + std::fmt::Debug + 'static>(all: &'static [T]) -> impl Strategy<Value = BTreeSet<T>> {
+fn subset<T: Clone + Ord + std::fmt::Debug + 'static>(
+    all: &'static [T],
+) -> impl Strategy<Value = BTreeSet<T>> {
     proptest::sample::subsequence(all, 0..=all.len()).prop_map(|v| v.into_iter().collect())
 }
 
 fn world_org() -> impl Strategy<Value = WOrg> {
-    (subset(Role::ALL), subset(&SECTORS), proptest::option::of(proptest::sample::select(&MINISTRIES[..])))
-        .prop_map(|(roles, sectors, ministry)| WOrg { roles, sectors, ministry })
+    (
+        subset(Role::ALL),
+        subset(&SECTORS),
+        proptest::option::of(proptest::sample::select(&MINISTRIES[..])),
+    )
+        .prop_map(|(roles, sectors, ministry)| WOrg {
+            roles,
+            sectors,
+            ministry,
+        })
 }
 
 fn world() -> impl Strategy<Value = World> {
@@ -216,7 +260,8 @@ fn world() -> impl Strategy<Value = World> {
         let orgs = proptest::collection::vec(world_org(), n_orgs);
         let memberships = proptest::collection::btree_set((0..n_orgs, 0..n_orgs), 0..n_orgs * 2);
         let users = proptest::collection::vec(
-            (proptest::option::weighted(0.9, 0..n_orgs), any::<bool>()).prop_map(|(org, contact)| WUser { org, contact }),
+            (proptest::option::weighted(0.9, 0..n_orgs), any::<bool>())
+                .prop_map(|(org, contact)| WUser { org, contact }),
             1..12,
         );
         (orgs, memberships, users).prop_flat_map(move |(orgs, memberships, users)| {
@@ -229,7 +274,13 @@ fn world() -> impl Strategy<Value = World> {
                 subset(&SECTORS),
                 proptest::collection::btree_set((0..n_orgs, relation), 0..3),
             )
-                .prop_map(|(kind, tlp, author, sectors, orgs)| WItem { kind, tlp, author, sectors, orgs });
+                .prop_map(|(kind, tlp, author, sectors, orgs)| WItem {
+                    kind,
+                    tlp,
+                    author,
+                    sectors,
+                    orgs,
+                });
             proptest::collection::vec(item, 1..16).prop_map(move |items| World {
                 orgs: orgs.clone(),
                 memberships: memberships.clone(),
@@ -242,22 +293,37 @@ fn world() -> impl Strategy<Value = World> {
 
 /// Stores the world (codes made unique by `run`), then checks, for every user and for an
 /// anonymous caller, that the items the predicate returns are exactly those `can_see` allows.
-async fn check_world(store: &Store, reference: &ReferenceData, run: usize, w: &World) -> Result<(), String> {
+async fn check_world(
+    store: &Store,
+    reference: &ReferenceData,
+    run: usize,
+    w: &World,
+) -> Result<(), String> {
     let e = |e: StoreError| e.to_string();
     let mut tx = store.begin().await.map_err(e)?;
     let mut org_ids = Vec::new();
     for (i, o) in w.orgs.iter().enumerate() {
         let roles: Vec<Role> = o.roles.iter().copied().collect();
         let sectors: Vec<&str> = o.sectors.iter().copied().collect();
-        org_ids.push(tx.create_org(&org(&format!("o{run}-{i}"), &roles, &sectors, o.ministry)).await.map_err(e)?);
+        org_ids.push(
+            tx.create_org(&org(&format!("o{run}-{i}"), &roles, &sectors, o.ministry))
+                .await
+                .map_err(e)?,
+        );
     }
     for (c, m) in &w.memberships {
-        tx.add_ceptoar_member(org_ids[*c], org_ids[*m]).await.map_err(e)?;
+        tx.add_ceptoar_member(org_ids[*c], org_ids[*m])
+            .await
+            .map_err(e)?;
     }
     let mut user_ids = Vec::new();
     for (i, u) in w.users.iter().enumerate() {
         let org = u.org.map(|o| org_ids[o]);
-        user_ids.push(tx.create_user(&user(org, &format!("u{run}-{i}@t.example"), u.contact)).await.map_err(e)?);
+        user_ids.push(
+            tx.create_user(&user(org, &format!("u{run}-{i}@t.example"), u.contact))
+                .await
+                .map_err(e)?,
+        );
     }
     let mut items: HashMap<i64, ItemScope> = HashMap::new();
     for it in &w.items {
@@ -270,11 +336,19 @@ async fn check_world(store: &Store, reference: &ReferenceData, run: usize, w: &W
             at: AT.into(),
         };
         let id = tx.create_scope_item(&new).await.map_err(e)?;
-        let scope = ItemScope { kind: new.kind, tlp: new.tlp, sectors: new.sectors, orgs: new.orgs, author: new.author };
+        let scope = ItemScope {
+            kind: new.kind,
+            tlp: new.tlp,
+            sectors: new.sectors,
+            orgs: new.orgs,
+            author: new.author,
+        };
         // What the store gives back for one item is what went in.
         let stored = tx.scope_item(id).await.map_err(e)?;
         if stored != scope {
-            return Err(format!("item {id} stored as {stored:?}, expected {scope:?}"));
+            return Err(format!(
+                "item {id} stored as {stored:?}, expected {scope:?}"
+            ));
         }
         items.insert(id, scope);
     }
@@ -284,7 +358,12 @@ async fn check_world(store: &Store, reference: &ReferenceData, run: usize, w: &W
             Some(o) => Some(tx.org_facts(org_ids[o], reference).await.map_err(e)?),
             None => None,
         };
-        actors.push(Actor::User(UserActor { user_id: user_ids[i], org, is_contact: u.contact, is_admin: false }));
+        actors.push(Actor::User(UserActor {
+            user_id: user_ids[i],
+            org,
+            is_contact: u.contact,
+            is_admin: false,
+        }));
     }
     for actor in &actors {
         let filter = ScopeFilter::of(actor);
@@ -296,10 +375,16 @@ async fn check_world(store: &Store, reference: &ReferenceData, run: usize, w: &W
             .filter(|id| items.contains_key(id))
             .collect();
         from_db.sort_unstable();
-        let mut from_fn: Vec<i64> = items.iter().filter(|(_, it)| policy::can_see(actor, it)).map(|(id, _)| *id).collect();
+        let mut from_fn: Vec<i64> = items
+            .iter()
+            .filter(|(_, it)| policy::can_see(actor, it))
+            .map(|(id, _)| *id)
+            .collect();
         from_fn.sort_unstable();
         if from_db != from_fn {
-            return Err(format!("actor {actor:?}\n predicate: {from_db:?}\n function:  {from_fn:?}"));
+            return Err(format!(
+                "actor {actor:?}\n predicate: {from_db:?}\n function:  {from_fn:?}"
+            ));
         }
     }
     tx.commit().await.map_err(e)?;
@@ -313,7 +398,11 @@ fn scope_predicate_agrees_with_the_policy_function_on_random_worlds() {
     let dbs = rt.block_on(TestDb::all());
     for db in dbs {
         let cases = if db.label == "sqlite" { 96 } else { 48 };
-        let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
+        let mut runner = TestRunner::new(Config {
+            cases,
+            failure_persistence: None,
+            ..Config::default()
+        });
         let run = std::cell::Cell::new(0usize);
         let result = runner.run(&world(), |w| {
             run.set(run.get() + 1);

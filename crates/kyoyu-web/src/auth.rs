@@ -7,8 +7,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use axum::http::header;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use kyoyu_core::{CoreError, Session};
@@ -29,13 +29,19 @@ pub struct ApiAuth {
 fn bearer(parts: &Parts) -> Option<String> {
     let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned()).filter(|t| !t.is_empty())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
+        .filter(|t| !t.is_empty())
 }
 
 impl FromRequestParts<AppState> for ApiAuth {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token = bearer(parts).ok_or(CoreError::Unauthenticated)?;
         let session = state.core.authenticate(&token).await?;
         Ok(ApiAuth { session, token })
@@ -51,11 +57,16 @@ pub struct PageAuth {
 impl FromRequestParts<AppState> for PageAuth {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let jar = CookieJar::from_headers(&parts.headers);
         let token = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned());
         let to_login = || Redirect::to("/login").into_response();
-        let Some(token) = token else { return Err(to_login()) };
+        let Some(token) = token else {
+            return Err(to_login());
+        };
         match state.core.authenticate(&token).await {
             Ok(session) => Ok(PageAuth { session, token }),
             Err(CoreError::Unauthenticated) => Err(to_login()),
@@ -77,7 +88,10 @@ pub struct LoginThrottle {
 
 impl LoginThrottle {
     pub fn new(per_minute: u32) -> LoginThrottle {
-        LoginThrottle { per_minute, seen: Mutex::new(HashMap::new()) }
+        LoginThrottle {
+            per_minute,
+            seen: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Counts an attempt; false when the address is over its limit.

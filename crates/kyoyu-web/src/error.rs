@@ -40,15 +40,29 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into(), field: None }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            field: None,
+        }
     }
 
     pub fn field(status: StatusCode, field: &str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code: "invalid_field", message: message.into(), field: Some(field.to_owned()) }
+        ApiError {
+            status,
+            code: "invalid_field",
+            message: message.into(),
+            field: Some(field.to_owned()),
+        }
     }
 
     pub fn not_found() -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", t(Locale::Ja, "error.not_found"))
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            t(Locale::Ja, "error.not_found"),
+        )
     }
 }
 
@@ -56,7 +70,11 @@ impl ApiError {
 pub(crate) fn field_label(field: &str) -> String {
     let key = format!("field.{field}");
     let label = t(Locale::Ja, &key);
-    if label == key { field.to_owned() } else { format!("{label}（{field}）") }
+    if label == key {
+        field.to_owned()
+    } else {
+        format!("{label}（{field}）")
+    }
 }
 
 impl From<CoreError> for ApiError {
@@ -66,14 +84,39 @@ impl From<CoreError> for ApiError {
             CoreError::Invalid { field, message } => ApiError::field(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &field,
-                fill(t(Locale::Ja, "error.field_invalid"), &[("field", &field_label(&field)), ("detail", &message)]),
+                fill(
+                    t(Locale::Ja, "error.field_invalid"),
+                    &[("field", &field_label(&field)), ("detail", &message)],
+                ),
             ),
-            CoreError::Unauthenticated => ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", m("error.unauthorized")),
-            CoreError::LoginFailed => ApiError::new(StatusCode::UNAUTHORIZED, "login_failed", m("error.login_failed")),
-            CoreError::TotpRequired => ApiError::new(StatusCode::UNAUTHORIZED, "totp_required", m("error.totp_required")),
-            CoreError::TotpInvalid => ApiError::new(StatusCode::UNAUTHORIZED, "totp_invalid", m("error.totp_invalid")),
-            CoreError::Locked => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "account_locked", m("error.locked")),
-            CoreError::Forbidden => ApiError::new(StatusCode::FORBIDDEN, "forbidden", m("error.forbidden")),
+            CoreError::Unauthenticated => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                m("error.unauthorized"),
+            ),
+            CoreError::LoginFailed => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "login_failed",
+                m("error.login_failed"),
+            ),
+            CoreError::TotpRequired => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "totp_required",
+                m("error.totp_required"),
+            ),
+            CoreError::TotpInvalid => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "totp_invalid",
+                m("error.totp_invalid"),
+            ),
+            CoreError::Locked => ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "account_locked",
+                m("error.locked"),
+            ),
+            CoreError::Forbidden => {
+                ApiError::new(StatusCode::FORBIDDEN, "forbidden", m("error.forbidden"))
+            }
             CoreError::NotFound => ApiError::not_found(),
             CoreError::Conflict(what) => ApiError::new(
                 StatusCode::CONFLICT,
@@ -82,7 +125,11 @@ impl From<CoreError> for ApiError {
             ),
             CoreError::Internal(cause) => {
                 tracing::error!(error = %cause, "internal error");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", m("error.internal"))
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    m("error.internal"),
+                )
             }
         }
     }
@@ -90,10 +137,19 @@ impl From<CoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody { error: ErrorDetail { code: self.code.to_owned(), message: self.message, field: self.field } };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_owned(),
+                message: self.message,
+                field: self.field,
+            },
+        };
         let mut res = (self.status, Json(body)).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
-            res.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+            res.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
         }
         res
     }
@@ -129,7 +185,9 @@ pub async fn json_errors_for_api(req: Request, next: Next) -> Response {
         StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "error.method_not_allowed"),
         StatusCode::NOT_FOUND => ("not_found", "error.not_found"),
         StatusCode::PAYLOAD_TOO_LARGE => ("too_large", "error.too_large"),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "error.unsupported_media_type"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            ("unsupported_media_type", "error.unsupported_media_type")
+        }
         StatusCode::TOO_MANY_REQUESTS => ("throttled", "error.throttled"),
         s if s.is_server_error() => ("internal", "error.internal"),
         _ => ("bad_request", "error.bad_request"),
@@ -149,5 +207,10 @@ pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response<
         .or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string()))
         .unwrap_or_default();
     tracing::error!(panic = %detail, "request handler panicked");
-    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", t(Locale::Ja, "error.internal")).into_response()
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        t(Locale::Ja, "error.internal"),
+    )
+    .into_response()
 }

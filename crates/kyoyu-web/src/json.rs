@@ -20,7 +20,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")));
+            .is_some_and(|v| {
+                v.split(';')
+                    .next()
+                    .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+            });
         if !json {
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -30,9 +34,17 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", t(Locale::Ja, "error.too_large"))
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "too_large",
+                    t(Locale::Ja, "error.too_large"),
+                )
             } else {
-                ApiError::new(StatusCode::BAD_REQUEST, "bad_request", t(Locale::Ja, "error.bad_request"))
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "bad_request",
+                    t(Locale::Ja, "error.bad_request"),
+                )
             }
         })?;
         parse(&bytes).map(ApiJson)
@@ -42,8 +54,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     // Request bodies are JSON objects; anything else that parses is refused as a whole.
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
-    if first.is_some_and(|b| *b != b'{') && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() {
-        return Err(ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, "", t(Locale::Ja, "error.body_object")));
+    if first.is_some_and(|b| *b != b'{')
+        && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok()
+    {
+        return Err(ApiError::field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "",
+            t(Locale::Ja, "error.body_object"),
+        ));
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     let err = match serde_path_to_error::deserialize::<_, T>(de) {
@@ -66,11 +84,18 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         None if path == "." => (String::new(), "error.field_invalid"),
         None => (path, "error.field_invalid"),
     };
-    let shown = if field.is_empty() { "body".to_owned() } else { crate::error::field_label(&field) };
+    let shown = if field.is_empty() {
+        "body".to_owned()
+    } else {
+        crate::error::field_label(&field)
+    };
     Err(ApiError::field(
         StatusCode::UNPROCESSABLE_ENTITY,
         &field,
-        fill(t(Locale::Ja, key), &[("field", &shown), ("detail", &detail)]),
+        fill(
+            t(Locale::Ja, key),
+            &[("field", &shown), ("detail", &detail)],
+        ),
     ))
 }
 

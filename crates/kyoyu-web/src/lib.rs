@@ -38,7 +38,12 @@ pub struct WebConfig {
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { demo: false, cookie_secure: false, login_attempts_per_minute: 30, max_json_bytes: 1024 * 1024 }
+        WebConfig {
+            demo: false,
+            cookie_secure: false,
+            login_attempts_per_minute: 30,
+            max_json_bytes: 1024 * 1024,
+        }
     }
 }
 
@@ -88,7 +93,10 @@ pub fn router(state: AppState) -> Router {
         .merge(ui::routes())
         .fallback(error::fallback)
         .layer(axum::middleware::from_fn(error::json_errors_for_api))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .layer(DefaultBodyLimit::max(state.config.max_json_bytes))
         .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(TraceLayer::new_for_http());
@@ -107,7 +115,10 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

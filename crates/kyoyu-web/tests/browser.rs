@@ -41,7 +41,11 @@ fn chromedriver() -> Option<(Driver, u16)> {
         eprintln!("SKIPPED: the browser test needs Debian's chromium and chromium-driver packages");
         return None;
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let child = Command::new(CHROMEDRIVER)
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
@@ -67,7 +71,12 @@ async fn browser(port: u16) -> fantoccini::Client {
     });
     let caps = caps.as_object().unwrap().clone();
     for _ in 0..50 {
-        if let Ok(c) = ClientBuilder::rustls().unwrap().capabilities(caps.clone()).connect(&format!("http://127.0.0.1:{port}")).await {
+        if let Ok(c) = ClientBuilder::rustls()
+            .unwrap()
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
             return c;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -77,43 +86,134 @@ async fn browser(port: u16) -> fantoccini::Client {
 
 #[tokio::test]
 async fn a_demo_user_logs_in_with_a_real_browser() {
-    let Some((_driver, port)) = chromedriver() else { return };
+    let Some((_driver, port)) = chromedriver() else {
+        return;
+    };
     let db = TestDb::sqlite().await.unwrap();
-    let core = Core::new(db.store.clone(), Arc::new(SystemClock), CoreConfig::default()).await.unwrap();
+    let core = Core::new(
+        db.store.clone(),
+        Arc::new(SystemClock),
+        CoreConfig::default(),
+    )
+    .await
+    .unwrap();
     demo::ensure(&core).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(kyoyu_web::serve(listener, AppState::new(core, WebConfig { demo: true, ..WebConfig::default() }), std::future::pending()));
+    tokio::spawn(kyoyu_web::serve(
+        listener,
+        AppState::new(
+            core,
+            WebConfig {
+                demo: true,
+                ..WebConfig::default()
+            },
+        ),
+        std::future::pending(),
+    ));
 
     let c = browser(port).await;
     c.goto(&format!("{base}/")).await.unwrap();
     // Not logged in: the browser lands on the login page.
     assert!(c.current_url().await.unwrap().path().ends_with("/login"));
-    let title = c.find(Locator::Css("h1")).await.unwrap().text().await.unwrap();
+    let title = c
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert_eq!(title, "ログイン");
-    c.screenshot().await.map(|png| std::fs::write(artifacts().join("login.png"), png)).unwrap().unwrap();
+    c.screenshot()
+        .await
+        .map(|png| std::fs::write(artifacts().join("login.png"), png))
+        .unwrap()
+        .unwrap();
 
     // Keyboard use: the e-mail field has focus first, labels are attached to their fields.
-    let label_for = c.find(Locator::Css("label[for=email]")).await.unwrap().text().await.unwrap();
+    let label_for = c
+        .find(Locator::Css("label[for=email]"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert_eq!(label_for, "メールアドレス");
-    c.find(Locator::Id("email")).await.unwrap().send_keys("op-finance-1-contact@demo.example").await.unwrap();
-    c.find(Locator::Id("password")).await.unwrap().send_keys("kyoyu-demo-pass").await.unwrap();
-    c.find(Locator::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys("op-finance-1-contact@demo.example")
+        .await
+        .unwrap();
+    c.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys("kyoyu-demo-pass")
+        .await
+        .unwrap();
+    c.find(Locator::Css("form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     c.wait().for_element(Locator::Id("org-name")).await.unwrap();
-    let org = c.find(Locator::Id("org-name")).await.unwrap().text().await.unwrap();
+    let org = c
+        .find(Locator::Id("org-name"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert_eq!(org, "金融デモ事業者1");
-    let body = c.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
-    assert!(body.contains("重要インフラ事業者等") && body.contains("金融"), "{body}");
-    c.screenshot().await.map(|png| std::fs::write(artifacts().join("home.png"), png)).unwrap().unwrap();
+    let body = c
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        body.contains("重要インフラ事業者等") && body.contains("金融"),
+        "{body}"
+    );
+    c.screenshot()
+        .await
+        .map(|png| std::fs::write(artifacts().join("home.png"), png))
+        .unwrap()
+        .unwrap();
 
     c.goto(&format!("{base}/account")).await.unwrap();
-    c.find(Locator::Css("#totp-heading ~ form button")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("#totp-heading ~ form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     c.wait().for_element(Locator::Css(".qr svg")).await.unwrap();
-    c.screenshot().await.map(|png| std::fs::write(artifacts().join("account-totp.png"), png)).unwrap().unwrap();
+    c.screenshot()
+        .await
+        .map(|png| std::fs::write(artifacts().join("account-totp.png"), png))
+        .unwrap()
+        .unwrap();
 
-    c.find(Locator::Css("header form button")).await.unwrap().click().await.unwrap();
-    c.wait().for_element(Locator::Css("p.notice")).await.unwrap();
-    let notice = c.find(Locator::Css("p.notice")).await.unwrap().text().await.unwrap();
+    c.find(Locator::Css("header form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("p.notice"))
+        .await
+        .unwrap();
+    let notice = c
+        .find(Locator::Css("p.notice"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert_eq!(notice, "ログアウトしました。");
     c.close().await.unwrap();
     db.cleanup().await;

@@ -27,40 +27,142 @@ struct Row {
 }
 
 const ROWS: &[Row] = &[
-    Row { name: "nisc", roles: &[Role::Nisc], in_ceptoar: false, related: None,
-          report: [C, C, A, A], advisory: [C, C, A, A] },
-    Row { name: "sector ministry", roles: &[Role::SectorMinistry], in_ceptoar: false, related: None,
-          report: [N, S, A, A], advisory: [N, N, A, A] },
-    Row { name: "recipient ministry", roles: &[Role::SectorMinistry], in_ceptoar: false,
-          related: Some(Relation::Recipient), report: [C, C, A, A], advisory: [C, C, A, A] },
-    Row { name: "ceptoar", roles: &[Role::Ceptoar], in_ceptoar: false, related: None,
-          report: [N, S, A, A], advisory: [N, S, A, A] },
-    Row { name: "operator in a ceptoar", roles: &[Role::Operator], in_ceptoar: true, related: None,
-          report: [N, S, A, A], advisory: [N, S, A, A] },
-    Row { name: "operator outside ceptoars", roles: &[Role::Operator], in_ceptoar: false,
-          related: None, report: [N, N, N, A], advisory: [N, N, N, A] },
-    Row { name: "incident response ministry", roles: &[Role::IncidentResponseMinistry],
-          in_ceptoar: false, related: None, report: [N, N, A, A], advisory: [N, N, N, A] },
-    Row { name: "security ministry", roles: &[Role::SecurityMinistry], in_ceptoar: false,
-          related: None, report: [N, N, A, A], advisory: [N, N, N, A] },
-    Row { name: "disaster ministry", roles: &[Role::DisasterMinistry], in_ceptoar: false,
-          related: None, report: [N, N, A, A], advisory: [N, N, N, A] },
-    Row { name: "security agency", roles: &[Role::SecurityAgency], in_ceptoar: false,
-          related: None, report: [N, N, A, A], advisory: [N, N, N, A] },
-    Row { name: "analysis partner", roles: &[Role::SecurityAgency], in_ceptoar: false,
-          related: Some(Relation::Partner), report: [C, C, A, A], advisory: [C, C, A, A] },
-    Row { name: "event org", roles: &[Role::EventOrg], in_ceptoar: false, related: None,
-          report: [N, N, A, A], advisory: [N, N, N, A] },
-    Row { name: "cyberspace vendor", roles: &[Role::CyberspaceVendor], in_ceptoar: false,
-          related: None, report: [N, N, A, A], advisory: [N, N, N, A] },
-    Row { name: "ceptoar council", roles: &[Role::CeptoarCouncil], in_ceptoar: false,
-          related: None, report: [N, N, N, A], advisory: [N, N, N, A] },
-    Row { name: "no role", roles: &[], in_ceptoar: false, related: None,
-          report: [N, N, N, A], advisory: [N, N, N, A] },
-    Row { name: "named addition with no role", roles: &[], in_ceptoar: false,
-          related: Some(Relation::Named), report: [C, C, A, A], advisory: [C, C, A, A] },
-    Row { name: "operator on the route", roles: &[Role::Operator], in_ceptoar: false,
-          related: Some(Relation::Route), report: [C, C, A, A], advisory: [C, C, A, A] },
+    Row {
+        name: "nisc",
+        roles: &[Role::Nisc],
+        in_ceptoar: false,
+        related: None,
+        report: [C, C, A, A],
+        advisory: [C, C, A, A],
+    },
+    Row {
+        name: "sector ministry",
+        roles: &[Role::SectorMinistry],
+        in_ceptoar: false,
+        related: None,
+        report: [N, S, A, A],
+        advisory: [N, N, A, A],
+    },
+    Row {
+        name: "recipient ministry",
+        roles: &[Role::SectorMinistry],
+        in_ceptoar: false,
+        related: Some(Relation::Recipient),
+        report: [C, C, A, A],
+        advisory: [C, C, A, A],
+    },
+    Row {
+        name: "ceptoar",
+        roles: &[Role::Ceptoar],
+        in_ceptoar: false,
+        related: None,
+        report: [N, S, A, A],
+        advisory: [N, S, A, A],
+    },
+    Row {
+        name: "operator in a ceptoar",
+        roles: &[Role::Operator],
+        in_ceptoar: true,
+        related: None,
+        report: [N, S, A, A],
+        advisory: [N, S, A, A],
+    },
+    Row {
+        name: "operator outside ceptoars",
+        roles: &[Role::Operator],
+        in_ceptoar: false,
+        related: None,
+        report: [N, N, N, A],
+        advisory: [N, N, N, A],
+    },
+    Row {
+        name: "incident response ministry",
+        roles: &[Role::IncidentResponseMinistry],
+        in_ceptoar: false,
+        related: None,
+        report: [N, N, A, A],
+        advisory: [N, N, N, A],
+    },
+    Row {
+        name: "security ministry",
+        roles: &[Role::SecurityMinistry],
+        in_ceptoar: false,
+        related: None,
+        report: [N, N, A, A],
+        advisory: [N, N, N, A],
+    },
+    Row {
+        name: "disaster ministry",
+        roles: &[Role::DisasterMinistry],
+        in_ceptoar: false,
+        related: None,
+        report: [N, N, A, A],
+        advisory: [N, N, N, A],
+    },
+    Row {
+        name: "security agency",
+        roles: &[Role::SecurityAgency],
+        in_ceptoar: false,
+        related: None,
+        report: [N, N, A, A],
+        advisory: [N, N, N, A],
+    },
+    Row {
+        name: "analysis partner",
+        roles: &[Role::SecurityAgency],
+        in_ceptoar: false,
+        related: Some(Relation::Partner),
+        report: [C, C, A, A],
+        advisory: [C, C, A, A],
+    },
+    Row {
+        name: "event org",
+        roles: &[Role::EventOrg],
+        in_ceptoar: false,
+        related: None,
+        report: [N, N, A, A],
+        advisory: [N, N, N, A],
+    },
+    Row {
+        name: "cyberspace vendor",
+        roles: &[Role::CyberspaceVendor],
+        in_ceptoar: false,
+        related: None,
+        report: [N, N, A, A],
+        advisory: [N, N, N, A],
+    },
+    Row {
+        name: "ceptoar council",
+        roles: &[Role::CeptoarCouncil],
+        in_ceptoar: false,
+        related: None,
+        report: [N, N, N, A],
+        advisory: [N, N, N, A],
+    },
+    Row {
+        name: "no role",
+        roles: &[],
+        in_ceptoar: false,
+        related: None,
+        report: [N, N, N, A],
+        advisory: [N, N, N, A],
+    },
+    Row {
+        name: "named addition with no role",
+        roles: &[],
+        in_ceptoar: false,
+        related: Some(Relation::Named),
+        report: [C, C, A, A],
+        advisory: [C, C, A, A],
+    },
+    Row {
+        name: "operator on the route",
+        roles: &[Role::Operator],
+        in_ceptoar: false,
+        related: Some(Relation::Route),
+        report: [C, C, A, A],
+        advisory: [C, C, A, A],
+    },
 ];
 
 const ITEM_SECTOR: &str = "finance";
@@ -68,13 +170,21 @@ const OTHER_SECTOR: &str = "electricity";
 const ORG: OrgId = 7;
 
 fn org(row: &Row, same_sector: bool) -> OrgFacts {
-    let sector = if same_sector { ITEM_SECTOR } else { OTHER_SECTOR };
+    let sector = if same_sector {
+        ITEM_SECTOR
+    } else {
+        OTHER_SECTOR
+    };
     let set: BTreeSet<String> = [sector.to_owned()].into();
     OrgFacts {
         id: ORG,
         roles: row.roles.iter().copied().collect(),
         sectors: set.clone(),
-        jurisdiction: if row.roles.contains(&Role::SectorMinistry) { set.clone() } else { BTreeSet::new() },
+        jurisdiction: if row.roles.contains(&Role::SectorMinistry) {
+            set.clone()
+        } else {
+            BTreeSet::new()
+        },
         ceptoar_sectors: if row.in_ceptoar { set } else { BTreeSet::new() },
         in_ceptoar: row.in_ceptoar,
     }
@@ -85,7 +195,11 @@ fn item(kind: ItemKind, tlp: Tlp, related: Option<Relation>) -> ItemScope {
         kind,
         tlp,
         sectors: [ITEM_SECTOR.to_owned()].into(),
-        orgs: related.map(|r| (ORG, r)).into_iter().chain([(99, Relation::Route)]).collect(),
+        orgs: related
+            .map(|r| (ORG, r))
+            .into_iter()
+            .chain([(99, Relation::Route)])
+            .collect(),
         author: Some(1000),
     }
 }
@@ -103,7 +217,10 @@ fn expected(who: Who, same_sector: bool, contact: bool) -> bool {
 fn the_tlp_table_of_domain_5() {
     let mut checked = 0;
     for row in ROWS {
-        for (kind, table) in [(ItemKind::Report, row.report), (ItemKind::Advisory, row.advisory)] {
+        for (kind, table) in [
+            (ItemKind::Report, row.report),
+            (ItemKind::Advisory, row.advisory),
+        ] {
             for (tlp, who) in Tlp::ALL.iter().zip(table) {
                 for same_sector in [true, false] {
                     for contact in [true, false] {
@@ -148,21 +265,35 @@ fn the_author_always_sees_their_own_item_even_as_an_ordinary_member() {
         is_admin: false,
     });
     for tlp in Tlp::ALL {
-        assert!(can_see(&actor, &item(ItemKind::Report, *tlp, None)), "{tlp}");
+        assert!(
+            can_see(&actor, &item(ItemKind::Report, *tlp, None)),
+            "{tlp}"
+        );
     }
 }
 
 #[test]
 fn an_administrator_gets_no_extra_visibility() {
-    let actor = Actor::User(UserActor { user_id: 1, org: None, is_contact: true, is_admin: true });
+    let actor = Actor::User(UserActor {
+        user_id: 1,
+        org: None,
+        is_contact: true,
+        is_admin: true,
+    });
     for tlp in [Tlp::Red, Tlp::Amber, Tlp::Green] {
-        assert!(!can_see(&actor, &item(ItemKind::Report, tlp, None)), "{tlp}");
+        assert!(
+            !can_see(&actor, &item(ItemKind::Report, tlp, None)),
+            "{tlp}"
+        );
     }
 }
 
 #[test]
 fn the_system_actor_sees_everything() {
     for tlp in Tlp::ALL {
-        assert!(can_see(&Actor::System, &item(ItemKind::Advisory, *tlp, None)));
+        assert!(can_see(
+            &Actor::System,
+            &item(ItemKind::Advisory, *tlp, None)
+        ));
     }
 }

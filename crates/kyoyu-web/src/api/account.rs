@@ -49,13 +49,32 @@ pub async fn login(
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
     if !state.login_throttle.allow(addr.ip()) {
-        return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "throttled", t(Locale::Ja, "error.throttled")));
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "throttled",
+            t(Locale::Ja, "error.throttled"),
+        ));
     }
     if req.email.len() > 254 || req.password.len() > 1024 {
-        return Err(ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, "email", t(Locale::Ja, "error.login_failed")));
+        return Err(ApiError::field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "email",
+            t(Locale::Ja, "error.login_failed"),
+        ));
     }
-    let out = state.core.login(&req.email, &req.password, req.totp.as_deref(), TokenKind::Session).await?;
-    Ok(Json(LoginResponse { token: out.token, expires_at: out.expires_at }))
+    let out = state
+        .core
+        .login(
+            &req.email,
+            &req.password,
+            req.totp.as_deref(),
+            TokenKind::Session,
+        )
+        .await?;
+    Ok(Json(LoginResponse {
+        token: out.token,
+        expires_at: out.expires_at,
+    }))
 }
 
 /// Revoke the token used for this call.
@@ -85,13 +104,20 @@ pub struct MeResponse {
 /// The caller: user, organisation, roles, sectors.
 #[utoipa::path(get, path = "/api/v1/me", tag = "account", security(("bearer" = [])),
     responses((status = 200, body = MeResponse), (status = 401, body = ErrorBody)))]
-pub async fn me(State(state): State<AppState>, auth: ApiAuth) -> Result<Json<MeResponse>, ApiError> {
+pub async fn me(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+) -> Result<Json<MeResponse>, ApiError> {
     let s = auth.session;
     let org = match s.org_id {
         Some(id) => Some(OrgView::from(state.core.org(&s.actor, id).await?)),
         None => None,
     };
-    let jurisdiction = s.actor.org().map(|o| o.jurisdiction.iter().cloned().collect()).unwrap_or_default();
+    let jurisdiction = s
+        .actor
+        .org()
+        .map(|o| o.jurisdiction.iter().cloned().collect())
+        .unwrap_or_default();
     Ok(Json(MeResponse {
         id: s.user_id,
         email: s.email,
@@ -116,12 +142,21 @@ pub struct TokenView {
 /// The caller's long-lived API tokens (never the tokens themselves).
 #[utoipa::path(get, path = "/api/v1/me/tokens", tag = "account", security(("bearer" = [])),
     responses((status = 200, body = Vec<TokenView>), (status = 401, body = ErrorBody)))]
-pub async fn list_tokens(State(state): State<AppState>, auth: ApiAuth) -> Result<Json<Vec<TokenView>>, ApiError> {
+pub async fn list_tokens(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+) -> Result<Json<Vec<TokenView>>, ApiError> {
     let tokens = state.core.api_tokens(&auth.session).await?;
     Ok(Json(
         tokens
             .into_iter()
-            .map(|t| TokenView { id: t.id, name: t.name, created_at: t.created_at, expires_at: t.expires_at, last_used_at: t.last_used_at })
+            .map(|t| TokenView {
+                id: t.id,
+                name: t.name,
+                created_at: t.created_at,
+                expires_at: t.expires_at,
+                last_used_at: t.last_used_at,
+            })
             .collect(),
     ))
 }
@@ -152,15 +187,29 @@ pub async fn create_token(
     auth: ApiAuth,
     ApiJson(req): ApiJson<CreateTokenRequest>,
 ) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
-    let t = state.core.create_api_token(&auth.session, &req.name, req.expires_in_days).await?;
-    Ok((StatusCode::CREATED, Json(CreatedToken { id: t.id, token: t.token, expires_at: t.expires_at })))
+    let t = state
+        .core
+        .create_api_token(&auth.session, &req.name, req.expires_in_days)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedToken {
+            id: t.id,
+            token: t.token,
+            expires_at: t.expires_at,
+        }),
+    ))
 }
 
 /// Revoke one of the caller's API tokens.
 #[utoipa::path(delete, path = "/api/v1/me/tokens/{id}", tag = "account", security(("bearer" = [])),
     params(("id" = String, Path, description = "token id")),
     responses((status = 204, description = "revoked"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn revoke_token(State(state): State<AppState>, auth: ApiAuth, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
     let id: i64 = id.parse().map_err(|_| ApiError::not_found())?;
     state.core.revoke_api_token(&auth.session, id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -40,7 +40,10 @@ impl From<OrgRow> for OrgView {
 /// Every organisation: codes, names, roles, sectors.
 #[utoipa::path(get, path = "/api/v1/orgs", tag = "orgs", security(("bearer" = [])),
     responses((status = 200, body = Vec<OrgView>), (status = 401, body = ErrorBody)))]
-pub async fn list_orgs(State(state): State<AppState>, auth: ApiAuth) -> Result<Json<Vec<OrgView>>, ApiError> {
+pub async fn list_orgs(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+) -> Result<Json<Vec<OrgView>>, ApiError> {
     let orgs = state.core.list_orgs(&auth.session.actor).await?;
     Ok(Json(orgs.into_iter().map(OrgView::from).collect()))
 }
@@ -49,9 +52,16 @@ pub async fn list_orgs(State(state): State<AppState>, auth: ApiAuth) -> Result<J
 #[utoipa::path(get, path = "/api/v1/orgs/{code}", tag = "orgs", security(("bearer" = [])),
     params(("code" = String, Path, description = "organisation code")),
     responses((status = 200, body = OrgView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn get_org(State(state): State<AppState>, auth: ApiAuth, Path(code): Path<String>) -> Result<Json<OrgView>, ApiError> {
+pub async fn get_org(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    Path(code): Path<String>,
+) -> Result<Json<OrgView>, ApiError> {
     let orgs = state.core.list_orgs(&auth.session.actor).await?;
-    orgs.into_iter().find(|o| o.code == code).map(|o| Json(OrgView::from(o))).ok_or_else(ApiError::not_found)
+    orgs.into_iter()
+        .find(|o| o.code == code)
+        .map(|o| Json(OrgView::from(o)))
+        .ok_or_else(ApiError::not_found)
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -93,7 +103,12 @@ pub async fn list_sectors(State(state): State<AppState>, _auth: ApiAuth) -> Json
                 services: s
                     .services
                     .iter()
-                    .map(|v| ServiceView { code: v.code.clone(), name_ja: v.name_ja.clone(), sml_ja: v.sml_ja.clone(), quantitative: !v.sml_rules.is_empty() })
+                    .map(|v| ServiceView {
+                        code: v.code.clone(),
+                        name_ja: v.name_ja.clone(),
+                        sml_ja: v.sml_ja.clone(),
+                        quantitative: !v.sml_rules.is_empty(),
+                    })
                     .collect(),
             })
             .collect(),

@@ -56,21 +56,38 @@ pub struct Done {
 fn jst(ts: &str) -> String {
     match chrono::DateTime::parse_from_rfc3339(ts) {
         Ok(t) => t
-            .with_timezone(&chrono::FixedOffset::east_opt(9 * 3600).unwrap_or_else(|| chrono::FixedOffset::east_opt(0).unwrap_or(*t.offset())))
+            .with_timezone(
+                &chrono::FixedOffset::east_opt(9 * 3600)
+                    .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).unwrap_or(*t.offset())),
+            )
             .format("%Y-%m-%d %H:%M (JST)")
             .to_string(),
         Err(_) => ts.to_owned(),
     }
 }
 
-async fn show(state: &AppState, auth: &PageAuth, status: StatusCode, notice: Option<String>, error: Option<String>, new_token: Option<String>) -> Response {
+async fn show(
+    state: &AppState,
+    auth: &PageAuth,
+    status: StatusCode,
+    notice: Option<String>,
+    error: Option<String>,
+    new_token: Option<String>,
+) -> Response {
     let s = &auth.session;
     let enrolment = match state.core.totp_pending(s).await {
         Ok(Some(e)) => {
             let qr_svg = QrCode::new(e.url.as_bytes())
-                .map(|c| c.render::<svg::Color<'_>>().min_dimensions(200, 200).build())
+                .map(|c| {
+                    c.render::<svg::Color<'_>>()
+                        .min_dimensions(200, 200)
+                        .build()
+                })
                 .unwrap_or_default();
-            Some(Enrolment { secret: e.secret, qr_svg })
+            Some(Enrolment {
+                secret: e.secret,
+                qr_svg,
+            })
         }
         Ok(None) => None,
         Err(e) => return core_error_page(e),
@@ -86,8 +103,16 @@ async fn show(state: &AppState, auth: &PageAuth, status: StatusCode, notice: Opt
             id: tk.id,
             name: tk.name,
             created_at: jst(&tk.created_at),
-            expires_at: tk.expires_at.as_deref().map(jst).unwrap_or_else(|| never.to_owned()),
-            last_used_at: tk.last_used_at.as_deref().map(jst).unwrap_or_else(|| never.to_owned()),
+            expires_at: tk
+                .expires_at
+                .as_deref()
+                .map(jst)
+                .unwrap_or_else(|| never.to_owned()),
+            last_used_at: tk
+                .last_used_at
+                .as_deref()
+                .map(jst)
+                .unwrap_or_else(|| never.to_owned()),
         })
         .collect();
     let min = state.core.config().min_password_len;
@@ -101,14 +126,29 @@ async fn show(state: &AppState, auth: &PageAuth, status: StatusCode, notice: Opt
         enrolment,
         tokens,
         min_password_len: min,
-        pw_hint: fill(t(Locale::Ja, "error.password_too_short"), &[("min", &min.to_string())]),
+        pw_hint: fill(
+            t(Locale::Ja, "error.password_too_short"),
+            &[("min", &min.to_string())],
+        ),
     };
     render(status, &tpl)
 }
 
-pub async fn page(State(state): State<AppState>, auth: PageAuth, Query(q): Query<Done>) -> Response {
-    let allowed = ["password_changed", "totp_enabled_now", "totp_disabled_now", "token_revoked"];
-    let notice = q.done.filter(|d| allowed.contains(&d.as_str())).map(|d| t(Locale::Ja, &format!("account.{d}")).to_owned());
+pub async fn page(
+    State(state): State<AppState>,
+    auth: PageAuth,
+    Query(q): Query<Done>,
+) -> Response {
+    let allowed = [
+        "password_changed",
+        "totp_enabled_now",
+        "totp_disabled_now",
+        "token_revoked",
+    ];
+    let notice = q
+        .done
+        .filter(|d| allowed.contains(&d.as_str()))
+        .map(|d| t(Locale::Ja, &format!("account.{d}")).to_owned());
     show(&state, &auth, StatusCode::OK, notice, None, None).await
 }
 
@@ -117,10 +157,20 @@ fn done(what: &str) -> Response {
 }
 
 /// Checks the CSRF token of a posted form, or answers with the error page.
+// A response is the natural error of a form handler; it is returned at once, never stored.
+#[allow(clippy::result_large_err)]
 fn check<T: HasCsrf>(auth: &PageAuth, form: Result<Form<T>, FormRejection>) -> Result<T, Response> {
-    let Ok(Form(form)) = form else { return Err(error_page(StatusCode::BAD_REQUEST, t(Locale::Ja, "error.bad_request"))) };
+    let Ok(Form(form)) = form else {
+        return Err(error_page(
+            StatusCode::BAD_REQUEST,
+            t(Locale::Ja, "error.bad_request"),
+        ));
+    };
     if !csrf_ok(&auth.session.csrf, form.csrf()) {
-        return Err(error_page(StatusCode::BAD_REQUEST, t(Locale::Ja, "error.csrf")));
+        return Err(error_page(
+            StatusCode::BAD_REQUEST,
+            t(Locale::Ja, "error.csrf"),
+        ));
     }
     Ok(form)
 }
@@ -143,9 +193,15 @@ macro_rules! form {
     };
 }
 
-form!(PasswordForm { current_password, new_password });
+form!(PasswordForm {
+    current_password,
+    new_password
+});
 form!(CodeForm { code });
-form!(TokenForm { name, expires_in_days });
+form!(TokenForm {
+    name,
+    expires_in_days
+});
 form!(PlainForm {});
 
 async fn failed(state: &AppState, auth: &PageAuth, e: kyoyu_core::CoreError) -> Response {
@@ -156,18 +212,30 @@ async fn failed(state: &AppState, auth: &PageAuth, e: kyoyu_core::CoreError) -> 
     show(state, auth, api.status, None, Some(api.message), None).await
 }
 
-pub async fn password(State(state): State<AppState>, auth: PageAuth, form: Result<Form<PasswordForm>, FormRejection>) -> Response {
+pub async fn password(
+    State(state): State<AppState>,
+    auth: PageAuth,
+    form: Result<Form<PasswordForm>, FormRejection>,
+) -> Response {
     let f = match check(&auth, form) {
         Ok(f) => f,
         Err(r) => return r,
     };
-    match state.core.change_password(&auth.session, &f.current_password, &f.new_password).await {
+    match state
+        .core
+        .change_password(&auth.session, &f.current_password, &f.new_password)
+        .await
+    {
         Ok(()) => done("password_changed"),
         Err(e) => failed(&state, &auth, e).await,
     }
 }
 
-pub async fn totp_begin(State(state): State<AppState>, auth: PageAuth, form: Result<Form<PlainForm>, FormRejection>) -> Response {
+pub async fn totp_begin(
+    State(state): State<AppState>,
+    auth: PageAuth,
+    form: Result<Form<PlainForm>, FormRejection>,
+) -> Response {
     if let Err(r) = check(&auth, form) {
         return r;
     }
@@ -177,7 +245,11 @@ pub async fn totp_begin(State(state): State<AppState>, auth: PageAuth, form: Res
     }
 }
 
-pub async fn totp_enable(State(state): State<AppState>, auth: PageAuth, form: Result<Form<CodeForm>, FormRejection>) -> Response {
+pub async fn totp_enable(
+    State(state): State<AppState>,
+    auth: PageAuth,
+    form: Result<Form<CodeForm>, FormRejection>,
+) -> Response {
     let f = match check(&auth, form) {
         Ok(f) => f,
         Err(r) => return r,
@@ -188,7 +260,11 @@ pub async fn totp_enable(State(state): State<AppState>, auth: PageAuth, form: Re
     }
 }
 
-pub async fn totp_disable(State(state): State<AppState>, auth: PageAuth, form: Result<Form<CodeForm>, FormRejection>) -> Response {
+pub async fn totp_disable(
+    State(state): State<AppState>,
+    auth: PageAuth,
+    form: Result<Form<CodeForm>, FormRejection>,
+) -> Response {
     let f = match check(&auth, form) {
         Ok(f) => f,
         Err(r) => return r,
@@ -199,7 +275,11 @@ pub async fn totp_disable(State(state): State<AppState>, auth: PageAuth, form: R
     }
 }
 
-pub async fn create_token(State(state): State<AppState>, auth: PageAuth, form: Result<Form<TokenForm>, FormRejection>) -> Response {
+pub async fn create_token(
+    State(state): State<AppState>,
+    auth: PageAuth,
+    form: Result<Form<TokenForm>, FormRejection>,
+) -> Response {
     let f = match check(&auth, form) {
         Ok(f) => f,
         Err(r) => return r,
@@ -208,20 +288,48 @@ pub async fn create_token(State(state): State<AppState>, auth: PageAuth, form: R
         "" => None,
         d => match d.parse::<i64>() {
             Ok(d) => Some(d),
-            Err(_) => return failed(&state, &auth, kyoyu_core::CoreError::invalid("expires_in_days", "1–3650")).await,
+            Err(_) => {
+                return failed(
+                    &state,
+                    &auth,
+                    kyoyu_core::CoreError::invalid("expires_in_days", "1–3650"),
+                )
+                .await;
+            }
         },
     };
-    match state.core.create_api_token(&auth.session, &f.name, days).await {
-        Ok(tok) => show(&state, &auth, StatusCode::CREATED, None, None, Some(tok.token)).await,
+    match state
+        .core
+        .create_api_token(&auth.session, &f.name, days)
+        .await
+    {
+        Ok(tok) => {
+            show(
+                &state,
+                &auth,
+                StatusCode::CREATED,
+                None,
+                None,
+                Some(tok.token),
+            )
+            .await
+        }
         Err(e) => failed(&state, &auth, e).await,
     }
 }
 
-pub async fn revoke_token(State(state): State<AppState>, auth: PageAuth, Path(id): Path<String>, form: Result<Form<PlainForm>, FormRejection>) -> Response {
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    auth: PageAuth,
+    Path(id): Path<String>,
+    form: Result<Form<PlainForm>, FormRejection>,
+) -> Response {
     if let Err(r) = check(&auth, form) {
         return r;
     }
-    let Ok(id) = id.parse::<i64>() else { return error_page(StatusCode::NOT_FOUND, t(Locale::Ja, "error.not_found")) };
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(StatusCode::NOT_FOUND, t(Locale::Ja, "error.not_found"));
+    };
     match state.core.revoke_api_token(&auth.session, id).await {
         Ok(()) => done("token_revoked"),
         Err(e) => failed(&state, &auth, e).await,

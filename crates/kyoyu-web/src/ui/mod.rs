@@ -43,7 +43,12 @@ pub struct UserBar {
 
 impl Chrome {
     pub fn anonymous(state: &AppState) -> Chrome {
-        Chrome { demo: state.config.demo, user: None, csrf: String::new(), active: "" }
+        Chrome {
+            demo: state.config.demo,
+            user: None,
+            csrf: String::new(),
+            active: "",
+        }
     }
 
     pub async fn for_session(state: &AppState, s: &Session, active: &'static str) -> Chrome {
@@ -53,7 +58,10 @@ impl Chrome {
         };
         Chrome {
             demo: state.config.demo,
-            user: Some(UserBar { name: s.name.clone(), org }),
+            user: Some(UserBar {
+                name: s.name.clone(),
+                org,
+            }),
             csrf: s.csrf.clone(),
             active,
         }
@@ -66,7 +74,11 @@ pub fn render(status: StatusCode, tpl: &impl Template) -> Response {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "template rendering failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, Html(messages::t(Locale::Ja, "error.internal").to_owned())).into_response()
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Html(messages::t(Locale::Ja, "error.internal").to_owned()),
+            )
+                .into_response()
         }
     }
 }
@@ -84,7 +96,12 @@ pub struct MessageTpl {
 pub fn error_page(status: StatusCode, message: &str) -> Response {
     let tpl = MessageTpl {
         l: JA,
-        chrome: Chrome { demo: false, user: None, csrf: String::new(), active: "" },
+        chrome: Chrome {
+            demo: false,
+            user: None,
+            csrf: String::new(),
+            active: "",
+        },
         heading: messages::t(Locale::Ja, "error_page.title").to_owned(),
         message: message.to_owned(),
     };
@@ -99,7 +116,10 @@ pub fn core_error_page(e: CoreError) -> Response {
 
 async fn stylesheet() -> Response {
     (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
         include_str!("../../static/kyoyu.css"),
     )
         .into_response()
@@ -135,7 +155,10 @@ mod tests {
             let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
             for part in text.split("l.t(\"").skip(1) {
                 let key = part.split('"').next().unwrap();
-                assert!(kyoyu_domain::messages::has(kyoyu_domain::messages::Locale::Ja, key), "missing label {key}");
+                assert!(
+                    kyoyu_domain::messages::has(kyoyu_domain::messages::Locale::Ja, key),
+                    "missing label {key}"
+                );
                 checked += 1;
             }
         }

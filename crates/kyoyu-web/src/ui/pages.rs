@@ -4,8 +4,8 @@ use std::net::SocketAddr;
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{ConnectInfo, Query, State};
 use axum::extract::rejection::FormRejection;
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
@@ -43,7 +43,12 @@ fn random_hex() -> String {
     hex::encode(b)
 }
 
-fn cookie(state: &AppState, name: &'static str, value: String, path: &'static str) -> Cookie<'static> {
+fn cookie(
+    state: &AppState,
+    name: &'static str,
+    value: String,
+    path: &'static str,
+) -> Cookie<'static> {
     Cookie::build((name, value))
         .http_only(true)
         .same_site(SameSite::Lax)
@@ -52,18 +57,36 @@ fn cookie(state: &AppState, name: &'static str, value: String, path: &'static st
         .build()
 }
 
-fn login_form(state: &AppState, jar: CookieJar, status: StatusCode, email: String, error: Option<String>, notice: Option<String>) -> Response {
+fn login_form(
+    state: &AppState,
+    jar: CookieJar,
+    status: StatusCode,
+    email: String,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Response {
     let csrf = random_hex();
     let jar = jar.add(cookie(state, LOGIN_CSRF_COOKIE, csrf.clone(), "/login"));
-    let tpl = LoginTpl { l: JA, chrome: Chrome::anonymous(state), csrf, email, error, notice };
+    let tpl = LoginTpl {
+        l: JA,
+        chrome: Chrome::anonymous(state),
+        csrf,
+        email,
+        error,
+        notice,
+    };
     (jar, render(status, &tpl)).into_response()
 }
 
-pub async fn login_page(State(state): State<AppState>, jar: CookieJar, Query(q): Query<LoginQuery>) -> Response {
-    if let Some(token) = jar.get(SESSION_COOKIE) {
-        if state.core.authenticate(token.value()).await.is_ok() {
-            return Redirect::to("/").into_response();
-        }
+pub async fn login_page(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Query(q): Query<LoginQuery>,
+) -> Response {
+    if let Some(token) = jar.get(SESSION_COOKIE)
+        && state.core.authenticate(token.value()).await.is_ok()
+    {
+        return Redirect::to("/").into_response();
     }
     let notice = q.bye.map(|_| t(Locale::Ja, "login.logged_out").to_owned());
     login_form(&state, jar, StatusCode::OK, String::new(), None, notice)
@@ -88,17 +111,45 @@ pub async fn login_submit(
     form: Result<Form<LoginForm>, FormRejection>,
 ) -> Response {
     let Ok(Form(form)) = form else {
-        return login_form(&state, jar, StatusCode::BAD_REQUEST, String::new(), Some(t(Locale::Ja, "error.bad_request").into()), None);
+        return login_form(
+            &state,
+            jar,
+            StatusCode::BAD_REQUEST,
+            String::new(),
+            Some(t(Locale::Ja, "error.bad_request").into()),
+            None,
+        );
     };
-    let expected = jar.get(LOGIN_CSRF_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
+    let expected = jar
+        .get(LOGIN_CSRF_COOKIE)
+        .map(|c| c.value().to_owned())
+        .unwrap_or_default();
     if !csrf_ok(&expected, &form.csrf) {
-        return login_form(&state, jar, StatusCode::BAD_REQUEST, form.email, Some(t(Locale::Ja, "error.csrf").into()), None);
+        return login_form(
+            &state,
+            jar,
+            StatusCode::BAD_REQUEST,
+            form.email,
+            Some(t(Locale::Ja, "error.csrf").into()),
+            None,
+        );
     }
     if !state.login_throttle.allow(addr.ip()) {
-        return login_form(&state, jar, StatusCode::TOO_MANY_REQUESTS, form.email, Some(t(Locale::Ja, "error.throttled").into()), None);
+        return login_form(
+            &state,
+            jar,
+            StatusCode::TOO_MANY_REQUESTS,
+            form.email,
+            Some(t(Locale::Ja, "error.throttled").into()),
+            None,
+        );
     }
     let totp = Some(form.totp.as_str()).filter(|c| !c.trim().is_empty());
-    match state.core.login(&form.email, &form.password, totp, TokenKind::Session).await {
+    match state
+        .core
+        .login(&form.email, &form.password, totp, TokenKind::Session)
+        .await
+    {
         Ok(out) => {
             let jar = jar
                 .remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/login").build())
@@ -118,7 +169,12 @@ pub struct CsrfForm {
     pub csrf: String,
 }
 
-pub async fn logout(State(state): State<AppState>, auth: PageAuth, jar: CookieJar, form: Result<Form<CsrfForm>, FormRejection>) -> Response {
+pub async fn logout(
+    State(state): State<AppState>,
+    auth: PageAuth,
+    jar: CookieJar,
+    form: Result<Form<CsrfForm>, FormRejection>,
+) -> Response {
     let submitted = form.map(|Form(f)| f.csrf).unwrap_or_default();
     if !csrf_ok(&auth.session.csrf, &submitted) {
         return error_page(StatusCode::BAD_REQUEST, t(Locale::Ja, "error.csrf"));
@@ -160,11 +216,20 @@ pub async fn home(State(state): State<AppState>, auth: PageAuth) -> Response {
                 name: o.name_ja,
                 code: o.code,
                 roles: o.roles.iter().map(|r| r.label().to_owned()).collect(),
-                sectors: o.sectors.iter().map(|c| reference.sector_name(c).to_owned()).collect(),
+                sectors: o
+                    .sectors
+                    .iter()
+                    .map(|c| reference.sector_name(c).to_owned())
+                    .collect(),
                 jurisdiction: s
                     .actor
                     .org()
-                    .map(|f| f.jurisdiction.iter().map(|c| reference.sector_name(c).to_owned()).collect())
+                    .map(|f| {
+                        f.jurisdiction
+                            .iter()
+                            .map(|c| reference.sector_name(c).to_owned())
+                            .collect()
+                    })
                     .unwrap_or_default(),
                 ceptoars: o.ceptoars.into_iter().collect(),
             }),
@@ -208,13 +273,27 @@ pub async fn orgs(State(state): State<AppState>, auth: PageAuth) -> Response {
     let orgs = orgs
         .into_iter()
         .map(|o| OrgLine {
-            roles: o.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join("、"),
-            sectors: o.sectors.iter().map(|c| reference.sector_name(c)).collect::<Vec<_>>().join("、"),
+            roles: o
+                .roles
+                .iter()
+                .map(|r| r.label())
+                .collect::<Vec<_>>()
+                .join("、"),
+            sectors: o
+                .sectors
+                .iter()
+                .map(|c| reference.sector_name(c))
+                .collect::<Vec<_>>()
+                .join("、"),
             code: o.code,
             name: o.name_ja,
         })
         .collect();
-    let tpl = OrgsTpl { l: JA, chrome: Chrome::for_session(&state, &auth.session, "orgs").await, orgs };
+    let tpl = OrgsTpl {
+        l: JA,
+        chrome: Chrome::for_session(&state, &auth.session, "orgs").await,
+        orgs,
+    };
     render(StatusCode::OK, &tpl)
 }
 
