@@ -93,6 +93,14 @@ impl Core {
         let totp = totp_for(&secret, &s.email)?;
         let mut tx = self.store.begin().await?;
         tx.set_totp(s.user_id, Some(&secret), false).await?;
+        self.audit(
+            &mut tx,
+            &s.actor,
+            "totp_enrolment_started",
+            &format!("user:{}", s.user_id),
+            serde_json::json!({}),
+        )
+        .await?;
         tx.commit().await?;
         Ok(TotpEnrolment {
             url: totp.get_url(),

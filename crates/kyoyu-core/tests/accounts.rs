@@ -313,6 +313,8 @@ async fn the_audit_chain_verifies_and_an_edited_row_is_named() {
     }
 }
 
+/// Edits the audit log as someone with direct database access would: the append-only trigger
+/// refuses, so they drop it first.
 async fn edit(db: &TestDb, url: &str, sql: &str) {
     use sqlx::Connection;
     sqlx::any::install_default_drivers();
@@ -322,6 +324,19 @@ async fn edit(db: &TestDb, url: &str, sql: &str) {
             .execute(&mut conn)
             .await
             .unwrap();
+    }
+    let refused = sqlx::query(sql).execute(&mut conn).await.unwrap_err();
+    assert!(refused.to_string().contains("append-only"), "{refused}");
+    let drops: &[&str] = if db.schema.is_some() {
+        &["DROP TRIGGER audit_log_append_only ON audit_log"]
+    } else {
+        &[
+            "DROP TRIGGER audit_log_no_update",
+            "DROP TRIGGER audit_log_no_delete",
+        ]
+    };
+    for d in drops {
+        sqlx::query(d).execute(&mut conn).await.unwrap();
     }
     sqlx::query(sql).execute(&mut conn).await.unwrap();
 }

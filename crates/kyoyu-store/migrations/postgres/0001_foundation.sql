@@ -115,3 +115,13 @@ CREATE TABLE scope_item_orgs (
     PRIMARY KEY (item_id, org_id, relation)
 );
 CREATE INDEX scope_item_orgs_org ON scope_item_orgs(org_id);
+
+-- The audit log is append-only: the service never updates or deletes a record. (Someone with
+-- direct database access can drop this trigger; `kyoyu audit verify` catches what they do.)
+CREATE FUNCTION kyoyu_audit_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'audit_log is append-only';
+END
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+FOR EACH ROW EXECUTE FUNCTION kyoyu_audit_append_only();

@@ -115,3 +115,14 @@ CREATE TABLE scope_item_orgs (
     PRIMARY KEY (item_id, org_id, relation)
 );
 CREATE INDEX scope_item_orgs_org ON scope_item_orgs(org_id);
+
+-- The audit log is append-only: the service never updates or deletes a record. (Someone with
+-- direct database access can drop these triggers; `kyoyu audit verify` catches what they do.)
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'audit_log is append-only');
+END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'audit_log is append-only');
+END;
