@@ -200,24 +200,11 @@ async fn edit_a_failed_login(url: &str) -> i64 {
             .await
             .unwrap();
     let seq: i64 = row.try_get("seq").unwrap();
-    // The append-only trigger refuses; someone with database access drops it first.
-    let drops: &[&str] = if url.starts_with("postgres") {
-        &["DROP TRIGGER audit_log_append_only ON audit_log"]
-    } else {
-        &[
-            "DROP TRIGGER audit_log_no_update",
-            "DROP TRIGGER audit_log_no_delete",
-        ]
-    };
-    for d in drops {
-        sqlx::query(d).execute(&mut conn).await.unwrap();
-    }
-    sqlx::query(&format!(
-        "UPDATE audit_log SET detail = '{{}}' WHERE seq = {seq}"
-    ))
-    .execute(&mut conn)
-    .await
-    .unwrap();
+    conn.close().await.unwrap();
+    let sql = format!("UPDATE audit_log SET detail = '{{}}' WHERE seq = {seq}");
+    kyoyu_store::testing::tamper_with_audit_log(url, None, &sql)
+        .await
+        .unwrap();
     seq
 }
 

@@ -179,6 +179,23 @@ impl Core {
         name: &str,
         expires_in_days: Option<i64>,
     ) -> Result<NewApiToken> {
+        let mut tx = self.store.begin().await?;
+        let token = self
+            .issue_api_token(&mut tx, &s.actor, s.user_id, name, expires_in_days)
+            .await?;
+        tx.commit().await?;
+        Ok(token)
+    }
+
+    /// Validates, stores (hashed) and audits a new API token for `user` in `tx`.
+    pub(crate) async fn issue_api_token(
+        &self,
+        tx: &mut kyoyu_store::Tx,
+        actor: &kyoyu_domain::policy::Actor,
+        user: i64,
+        name: &str,
+        expires_in_days: Option<i64>,
+    ) -> Result<NewApiToken> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
             return Err(CoreError::invalid("name", "1–100 characters"));
@@ -191,10 +208,9 @@ impl Core {
         let now = self.now();
         let expires_at = expires_in_days.map(|d| kyoyu_store::ts(now + Duration::days(d)));
         let token = new_token();
-        let mut tx = self.store.begin().await?;
         let id = tx
             .create_token(
-                s.user_id,
+                user,
                 &token_hash(&token),
                 TokenKind::Api,
                 name,
@@ -203,14 +219,13 @@ impl Core {
             )
             .await?;
         self.audit(
-            &mut tx,
-            &s.actor,
+            tx,
+            actor,
             "api_token_created",
             &format!("token:{id}"),
-            serde_json::json!({ "name": name }),
+            serde_json::json!({ "user": user, "name": name }),
         )
         .await?;
-        tx.commit().await?;
         Ok(NewApiToken {
             id,
             token,

@@ -6,9 +6,9 @@ use std::collections::BTreeSet;
 use kyoyu_domain::policy::Actor;
 use kyoyu_domain::reference::ReferenceData;
 use kyoyu_domain::{Email, OrgCode, Role};
-use kyoyu_store::{NewOrg, NewUser, OrgRow, TokenKind};
+use kyoyu_store::{NewOrg, NewUser, OrgRow};
 
-use crate::auth::{hash_password, new_token, token_hash};
+use crate::auth::hash_password;
 use crate::{Core, CoreError, NewApiToken, Result};
 
 #[derive(Debug, Clone, Default)]
@@ -220,38 +220,16 @@ impl Core {
         require_admin(actor)?;
         let email = Email::parse(email)
             .map_err(|_| CoreError::invalid("email", "not an e-mail address"))?;
-        let now = self.now();
         let mut tx = self.store.begin().await?;
         let user = tx
             .user_by_email(email.as_str())
             .await?
             .ok_or_else(|| CoreError::invalid("email", "no such user"))?;
-        let expires_at = expires_in_days.map(|d| kyoyu_store::ts(now + chrono::Duration::days(d)));
-        let token = new_token();
-        let id = tx
-            .create_token(
-                user.id,
-                &token_hash(&token),
-                TokenKind::Api,
-                name,
-                &kyoyu_store::ts(now),
-                expires_at.as_deref(),
-            )
+        let token = self
+            .issue_api_token(&mut tx, actor, user.id, name, expires_in_days)
             .await?;
-        self.audit(
-            &mut tx,
-            actor,
-            "api_token_created",
-            &format!("token:{id}"),
-            serde_json::json!({ "user": user.id, "name": name }),
-        )
-        .await?;
         tx.commit().await?;
-        Ok(NewApiToken {
-            id,
-            token,
-            expires_at,
-        })
+        Ok(token)
     }
 
     /// The reference data in force, as TOML for editing.

@@ -300,7 +300,9 @@ async fn the_audit_chain_verifies_and_an_edited_row_is_named() {
         drop(tx);
         let url = db.url.clone();
         let sql = format!("UPDATE audit_log SET action = 'login_succeeded' WHERE seq = {failed}");
-        edit(&db, &url, &sql).await;
+        kyoyu_store::testing::tamper_with_audit_log(&url, db.schema.as_deref(), &sql)
+            .await
+            .unwrap();
         let err = core.audit_verify().await.unwrap().unwrap_err();
         assert_eq!(
             err,
@@ -311,32 +313,4 @@ async fn the_audit_chain_verifies_and_an_edited_row_is_named() {
         assert!(err.to_string().contains(&format!("#{failed}")));
         db.cleanup().await;
     }
-}
-
-/// Edits the audit log as someone with direct database access would: the append-only trigger
-/// refuses, so they drop it first.
-async fn edit(db: &TestDb, url: &str, sql: &str) {
-    use sqlx::Connection;
-    sqlx::any::install_default_drivers();
-    let mut conn = sqlx::AnyConnection::connect(url).await.unwrap();
-    if let Some(schema) = &db.schema {
-        sqlx::query(&format!("SET search_path TO {schema}"))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-    }
-    let refused = sqlx::query(sql).execute(&mut conn).await.unwrap_err();
-    assert!(refused.to_string().contains("append-only"), "{refused}");
-    let drops: &[&str] = if db.schema.is_some() {
-        &["DROP TRIGGER audit_log_append_only ON audit_log"]
-    } else {
-        &[
-            "DROP TRIGGER audit_log_no_update",
-            "DROP TRIGGER audit_log_no_delete",
-        ]
-    };
-    for d in drops {
-        sqlx::query(d).execute(&mut conn).await.unwrap();
-    }
-    sqlx::query(sql).execute(&mut conn).await.unwrap();
 }

@@ -95,3 +95,35 @@ impl TestDb {
         }
     }
 }
+
+/// Runs `sql` against the audit log as someone with direct database access would: checks that
+/// the append-only trigger refuses it, drops the trigger, and runs it. `url` is a database URL
+/// (`sqlite:…` or `postgres://…`), `schema` the PostgreSQL schema if any.
+pub async fn tamper_with_audit_log(url: &str, schema: Option<&str>, sql: &str) -> Result<()> {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(url).await?;
+    if let Some(schema) = schema {
+        sqlx::query(&format!("SET search_path TO {schema}"))
+            .execute(&mut conn)
+            .await?;
+    }
+    match sqlx::query(sql).execute(&mut conn).await {
+        Err(e) if e.to_string().contains("append-only") => {}
+        other => panic!("the append-only trigger did not refuse `{sql}`: {other:?}"),
+    }
+    let drops: &[&str] = if url.starts_with("postgres") {
+        &["DROP TRIGGER audit_log_append_only ON audit_log"]
+    } else {
+        &[
+            "DROP TRIGGER audit_log_no_update",
+            "DROP TRIGGER audit_log_no_delete",
+        ]
+    };
+    for d in drops {
+        sqlx::query(d).execute(&mut conn).await?;
+    }
+    sqlx::query(sql).execute(&mut conn).await?;
+    conn.close().await?;
+    Ok(())
+}
