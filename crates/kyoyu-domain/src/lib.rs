@@ -8,6 +8,7 @@ pub mod messages;
 pub mod org;
 pub mod policy;
 pub mod reference;
+pub mod report;
 
 pub use codes::{
     AdvisoryBasis, Cause, CauseGroup, EventClass, Outlook, PressState, ReportBasis, Role, Severity,

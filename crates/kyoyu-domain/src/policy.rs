@@ -135,6 +135,11 @@ pub struct ItemScope {
     pub orgs: BTreeSet<(OrgId, Relation)>,
     /// The user who wrote it always sees it.
     pub author: Option<UserId>,
+    /// Whether the item has been released beyond its originating side (a report that reached a
+    /// ministry; a published advisory). Before that only its author and the organisations
+    /// related to it see it, whatever its TLP: a draft or a report still at the reporter's
+    /// CEPTOAR is not shared with the TLP community.
+    pub shared: bool,
 }
 
 impl ItemScope {
@@ -171,14 +176,17 @@ fn operator_in_ceptoar(org: &OrgFacts) -> bool {
 pub fn can_see(actor: &Actor, item: &ItemScope) -> bool {
     let user = match actor {
         Actor::System => return true,
-        Actor::Anonymous => return item.tlp == Tlp::White,
+        Actor::Anonymous => return item.shared && item.tlp == Tlp::White,
         Actor::User(user) => user,
     };
-    if item.tlp == Tlp::White || item.author == Some(user.user_id) {
+    if (item.shared && item.tlp == Tlp::White) || item.author == Some(user.user_id) {
         return true;
     }
     let Some(org) = &user.org else { return false };
     let related = item.related(org.id);
+    if !item.shared {
+        return related && (user.is_contact || item.tlp >= Tlp::Green);
+    }
     match (item.tlp, item.kind) {
         (Tlp::White, _) => true,
         (Tlp::Green, ItemKind::Report) => {
@@ -264,6 +272,45 @@ impl ScopeFilter {
                 .extend(org.ceptoar_sectors.iter().cloned());
         }
         f
+    }
+}
+
+/// How much of a report thread a viewer sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportView {
+    /// Every edition version, with the reporter's identity: the reporter's organisation, the
+    /// author, and the CEPTOAR the reporter sent it to.
+    Full,
+    /// Only versions released past the reporter's CEPTOAR; for an anonymised report these are
+    /// the anonymised ones, and the route shows the CEPTOAR as the sender.
+    Released,
+}
+
+/// What the anonymisation rule needs to know about a report thread.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportFacts {
+    pub origin_org: OrgId,
+    pub author: Option<UserId>,
+    /// The CEPTOAR the reporter sent the report to, if it went through one.
+    pub ceptoar: Option<OrgId>,
+}
+
+/// Which view of a report `actor` gets (call only for actors `can_see` admits).
+pub fn report_view(actor: &Actor, facts: &ReportFacts) -> ReportView {
+    match actor {
+        Actor::System => ReportView::Full,
+        Actor::Anonymous => ReportView::Released,
+        Actor::User(u) => {
+            let org = u.org.as_ref().map(|o| o.id);
+            if facts.author == Some(u.user_id)
+                || org == Some(facts.origin_org)
+                || (org.is_some() && org == facts.ceptoar)
+            {
+                ReportView::Full
+            } else {
+                ReportView::Released
+            }
+        }
     }
 }
 

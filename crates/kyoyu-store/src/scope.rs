@@ -19,35 +19,44 @@ pub fn push_predicate(sql: &mut Sql, alias: &str, f: &ScopeFilter) {
         sql.push("(1 = 1)");
         return;
     }
-    sql.push(&format!("({alias}.tlp = 'white'"));
+    let a = alias;
+    sql.push(&format!("(({a}.shared = 1 AND {a}.tlp = 'white')"));
     if let Some(user) = f.user_id {
-        sql.push(&format!(" OR {alias}.author_user_id = "))
+        sql.push(&format!(" OR {a}.author_user_id = "))
             .bind_i64(user);
     }
     if let Some(org) = f.org_id {
-        let related = |sql: &mut Sql| {
-            sql.push(&format!(
-                "EXISTS (SELECT 1 FROM scope_item_orgs so WHERE so.item_id = {alias}.id AND so.org_id = "
-            ))
-            .bind_i64(org)
-            .push(")");
-        };
-        sql.push(&format!(" OR ({alias}.tlp = 'green' AND ("));
-        related(sql);
+        // Related organisations (route, recipients, named additions, partners), released or not.
+        sql.push(&format!(
+            " OR (EXISTS (SELECT 1 FROM scope_item_orgs so WHERE so.item_id = {a}.id AND so.org_id = "
+        ))
+        .bind_i64(org)
+        .push(")");
+        if f.is_contact {
+            sql.push(")");
+        } else {
+            sql.push(&format!(" AND {a}.tlp IN ('green', 'white'))"));
+        }
+        // The TLP community, once released.
+        let mut kinds = Vec::new();
         if f.green_reports {
-            sql.push(&format!(" OR {alias}.kind = 'report'"));
+            kinds.push("'report'");
         }
         if f.green_advisories {
-            sql.push(&format!(" OR {alias}.kind = 'advisory'"));
+            kinds.push("'advisory'");
         }
-        sql.push("))");
+        if !kinds.is_empty() {
+            sql.push(&format!(
+                " OR ({a}.shared = 1 AND {a}.tlp = 'green' AND {a}.kind IN ({}))",
+                kinds.join(", ")
+            ));
+        }
         if f.is_contact {
-            sql.push(&format!(" OR ({alias}.tlp IN ('red', 'amber') AND ("));
-            related(sql);
             if f.all_red_amber {
-                sql.push(" OR 1 = 1");
+                sql.push(&format!(
+                    " OR ({a}.shared = 1 AND {a}.tlp IN ('red', 'amber'))"
+                ));
             }
-            sql.push("))");
             for (kind, sectors) in [
                 ("report", &f.amber_report_sectors),
                 ("advisory", &f.amber_advisory_sectors),
@@ -56,7 +65,7 @@ pub fn push_predicate(sql: &mut Sql, alias: &str, f: &ScopeFilter) {
                     continue;
                 }
                 sql.push(&format!(
-                    " OR ({alias}.tlp = 'amber' AND {alias}.kind = '{kind}' AND EXISTS (SELECT 1 FROM scope_item_sectors ss WHERE ss.item_id = {alias}.id AND ss.sector IN "
+                    " OR ({a}.shared = 1 AND {a}.tlp = 'amber' AND {a}.kind = '{kind}' AND EXISTS (SELECT 1 FROM scope_item_sectors ss WHERE ss.item_id = {a}.id AND ss.sector IN "
                 ))
                 .bind_list(sectors)
                 .push("))");
@@ -74,6 +83,8 @@ pub struct NewScopeItem {
     pub author: Option<UserId>,
     pub sectors: BTreeSet<String>,
     pub orgs: BTreeSet<(OrgId, Relation)>,
+    /// Released beyond the originating side (see `ItemScope::shared`).
+    pub shared: bool,
     pub at: String,
 }
 
@@ -95,12 +106,13 @@ fn relation_from(code: &str) -> Result<Relation> {
 impl Tx {
     pub async fn create_scope_item(&mut self, item: &NewScopeItem) -> Result<i64> {
         let row = sqlx::query(
-            "INSERT INTO scope_items (kind, tlp, author_user_id, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            "INSERT INTO scope_items (kind, tlp, author_user_id, created_at, shared) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(item.kind.code())
         .bind(item.tlp.code())
         .bind(item.author)
         .bind(&item.at)
+        .bind(i64::from(item.shared))
         .fetch_one(self.conn())
         .await?;
         let id: i64 = row.try_get("id")?;
@@ -136,6 +148,15 @@ impl Tx {
         Ok(())
     }
 
+    /// Marks an item released beyond its originating side.
+    pub async fn set_scope_shared(&mut self, item: i64) -> Result<()> {
+        sqlx::query("UPDATE scope_items SET shared = 1 WHERE id = $1")
+            .bind(item)
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
     /// Narrows (never widens: callers check with the policy) an item's TLP.
     pub async fn set_scope_tlp(&mut self, item: i64, tlp: Tlp) -> Result<()> {
         sqlx::query("UPDATE scope_items SET tlp = $1 WHERE id = $2")
@@ -148,17 +169,19 @@ impl Tx {
 
     /// The facts of one item, for `can_see` on single reads.
     pub async fn scope_item(&mut self, id: i64) -> Result<ItemScope> {
-        let row = sqlx::query("SELECT kind, tlp, author_user_id FROM scope_items WHERE id = $1")
-            .bind(id)
-            .fetch_optional(self.conn())
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("item {id}")))?;
+        let row =
+            sqlx::query("SELECT kind, tlp, author_user_id, shared FROM scope_items WHERE id = $1")
+                .bind(id)
+                .fetch_optional(self.conn())
+                .await?
+                .ok_or_else(|| StoreError::NotFound(format!("item {id}")))?;
         let kind = kind_from(&row.try_get::<String, _>("kind")?)?;
         let tlp_code: String = row.try_get("tlp")?;
         let tlp = tlp_code
             .parse()
             .map_err(|_| StoreError::Corrupt(format!("tlp `{tlp_code}`")))?;
         let author: Option<i64> = row.try_get("author_user_id")?;
+        let shared = row.try_get::<i64, _>("shared")? != 0;
         let sectors = sqlx::query("SELECT sector FROM scope_item_sectors WHERE item_id = $1")
             .bind(id)
             .fetch_all(self.conn())
@@ -183,6 +206,7 @@ impl Tx {
             sectors,
             orgs,
             author,
+            shared,
         })
     }
 

@@ -221,6 +221,7 @@ struct WUser {
 
 #[derive(Debug, Clone)]
 struct WItem {
+    shared: bool,
     kind: ItemKind,
     tlp: Tlp,
     author: Option<usize>,
@@ -268,13 +269,15 @@ fn world() -> impl Strategy<Value = World> {
             let n_users = users.len();
             let relation = proptest::sample::select(&Relation::ALL[..]);
             let item = (
+                proptest::bool::weighted(0.8),
                 prop_oneof![Just(ItemKind::Report), Just(ItemKind::Advisory)],
                 proptest::sample::select(Tlp::ALL),
                 proptest::option::weighted(0.3, 0..n_users),
                 subset(&SECTORS),
                 proptest::collection::btree_set((0..n_orgs, relation), 0..3),
             )
-                .prop_map(|(kind, tlp, author, sectors, orgs)| WItem {
+                .prop_map(|(shared, kind, tlp, author, sectors, orgs)| WItem {
+                    shared,
                     kind,
                     tlp,
                     author,
@@ -333,6 +336,7 @@ async fn check_world(
             author: it.author.map(|u| user_ids[u]),
             sectors: it.sectors.iter().map(|s| s.to_string()).collect(),
             orgs: it.orgs.iter().map(|(o, r)| (org_ids[*o], *r)).collect(),
+            shared: it.shared,
             at: AT.into(),
         };
         let id = tx.create_scope_item(&new).await.map_err(e)?;
@@ -342,6 +346,7 @@ async fn check_world(
             sectors: new.sectors,
             orgs: new.orgs,
             author: new.author,
+            shared: new.shared,
         };
         // What the store gives back for one item is what went in.
         let stored = tx.scope_item(id).await.map_err(e)?;

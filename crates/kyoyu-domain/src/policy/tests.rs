@@ -201,6 +201,7 @@ fn item(kind: ItemKind, tlp: Tlp, related: Option<Relation>) -> ItemScope {
             .chain([(99, Relation::Route)])
             .collect(),
         author: Some(1000),
+        shared: true,
     }
 }
 
@@ -296,4 +297,78 @@ fn the_system_actor_sees_everything() {
             &item(ItemKind::Advisory, *tlp, None)
         ));
     }
+}
+
+#[test]
+fn an_unreleased_item_is_seen_only_by_its_author_and_related_organisations() {
+    let nisc = OrgFacts {
+        id: 1,
+        roles: [Role::Nisc].into(),
+        ..Default::default()
+    };
+    let cep = OrgFacts {
+        id: ORG,
+        roles: [Role::Ceptoar].into(),
+        ..Default::default()
+    };
+    let user = |org: OrgFacts, contact| {
+        Actor::User(UserActor {
+            user_id: 5,
+            org: Some(org),
+            is_contact: contact,
+            is_admin: false,
+        })
+    };
+    for tlp in Tlp::ALL {
+        let mut it = item(ItemKind::Report, *tlp, Some(Relation::Route));
+        it.shared = false;
+        assert!(!can_see(&Actor::Anonymous, &it), "{tlp}");
+        assert!(
+            !can_see(&user(nisc.clone(), true), &it),
+            "NISC before release, {tlp}"
+        );
+        assert!(
+            can_see(&user(cep.clone(), true), &it),
+            "the CEPTOAR holding it, {tlp}"
+        );
+        assert_eq!(
+            can_see(&user(cep.clone(), false), &it),
+            *tlp >= Tlp::Green,
+            "{tlp}"
+        );
+        it.shared = true;
+        assert!(
+            can_see(&user(nisc.clone(), true), &it),
+            "NISC after release, {tlp}"
+        );
+    }
+}
+
+#[test]
+fn the_reporter_and_its_ceptoar_see_the_full_report_everyone_else_the_released_one() {
+    let facts = ReportFacts {
+        origin_org: 10,
+        author: Some(100),
+        ceptoar: Some(20),
+    };
+    let user = |org: OrgId, user_id| {
+        Actor::User(UserActor {
+            user_id,
+            org: Some(OrgFacts {
+                id: org,
+                ..Default::default()
+            }),
+            is_contact: true,
+            is_admin: false,
+        })
+    };
+    assert_eq!(report_view(&user(10, 101), &facts), ReportView::Full);
+    assert_eq!(report_view(&user(20, 201), &facts), ReportView::Full);
+    assert_eq!(
+        report_view(&user(30, 100), &facts),
+        ReportView::Full,
+        "the author"
+    );
+    assert_eq!(report_view(&user(30, 301), &facts), ReportView::Released);
+    assert_eq!(report_view(&Actor::Anonymous, &facts), ReportView::Released);
 }
