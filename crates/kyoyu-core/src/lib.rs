@@ -7,6 +7,7 @@ mod admin;
 mod auth;
 pub mod demo;
 mod error;
+pub mod reports;
 
 use std::sync::{Arc, RwLock};
 

@@ -473,7 +473,9 @@ mod tests {
         let form: ReportForm = serde_json::from_str(FIXTURE).unwrap();
         assert_eq!(form.validate(&reference()), Ok(()));
         let mut original: serde_json::Value = serde_json::from_str(FIXTURE).unwrap();
-        original.as_object_mut().map(|o| o.remove("_comment"));
+        if let Some(o) = original.as_object_mut() {
+            o.remove("_comment");
+        }
         assert_eq!(serde_json::to_value(&form).unwrap(), original);
     }
 
@@ -558,9 +560,9 @@ mod tests {
         let mut b = a.clone();
         b.edition = 2;
         b.outlook = Some(Outlook::Closed);
-        b.impact
-            .as_mut()
-            .map(|i| i.system_status = Some(SystemStatus::Recovered));
+        if let Some(i) = b.impact.as_mut() {
+            i.system_status = Some(SystemStatus::Recovered);
+        }
         assert_eq!(b.changed_fields(&a), ["impact.system_status", "outlook"]);
     }
 }

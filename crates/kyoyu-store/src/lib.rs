@@ -9,6 +9,7 @@
 mod audit;
 mod orgs;
 mod reference;
+mod reports;
 pub mod scope;
 mod sql;
 pub mod testing;
@@ -26,6 +27,9 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 
 pub use audit::NewAudit;
 pub use orgs::{NewOrg, OrgRow};
+pub use reports::{
+    AttachmentRow, NewVersion, NotificationRow, ReportQuery, ReportRow, TransmissionRow, VersionRow,
+};
 pub use scope::NewScopeItem;
 pub use sql::{Arg, Sql};
 pub use tokens::{TokenKind, TokenRow};
@@ -131,8 +135,8 @@ impl Store {
             .acquire_timeout(Duration::from_secs(30))
             .after_connect(|conn, _meta| {
                 Box::pin(async move {
-                    // WAL for concurrent readers, FULL sync for durable commits, foreign keys on.
-                    conn.execute("PRAGMA journal_mode = WAL").await?;
+                    // FULL sync for durable commits, foreign keys on. (WAL is set once below: it
+                    // persists in the file, and setting it takes a lock no busy timeout waits for.)
                     conn.execute("PRAGMA synchronous = FULL").await?;
                     conn.execute("PRAGMA foreign_keys = ON").await?;
                     conn.execute("PRAGMA busy_timeout = 10000").await?;
@@ -209,7 +213,12 @@ impl Store {
             Some(w) => Some(w.clone().lock_owned().await),
             None => None,
         };
-        let tx = self.pool.begin().await?;
+        // On SQLite, take the write lock at BEGIN: a deferred transaction that reads first and
+        // writes later fails at once (no busy wait) if another connection wrote in between.
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
         Ok(Tx {
             tx,
             backend: self.backend,

@@ -127,3 +127,13 @@ pub async fn tamper_with_audit_log(url: &str, schema: Option<&str>, sql: &str) -
     conn.close().await?;
     Ok(())
 }
+
+impl TestDb {
+    /// A second, independent connection pool to the same database.
+    pub async fn reopen(&self) -> Result<Store> {
+        match &self.schema {
+            Some(schema) => Store::open_postgres(&self.url, Some(schema)).await,
+            None => Store::open(&self.url).await,
+        }
+    }
+}

@@ -420,3 +420,45 @@ fn scope_predicate_agrees_with_the_policy_function_on_random_worlds() {
         rt.block_on(db.cleanup());
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_stores_on_one_sqlite_file_take_turns_writing() {
+    let db = TestDb::sqlite().await.unwrap();
+    let other = db.reopen().await.unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let store = if i % 2 == 0 {
+            db.store.clone()
+        } else {
+            other.clone()
+        };
+        tasks.push(tokio::spawn(async move {
+            let mut tx = store.begin().await.map_err(|e| format!("begin: {e}"))?;
+            // Read first, then write: the transaction must already hold the write lock.
+            tx.list_orgs().await.map_err(|e| format!("read: {e}"))?;
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            let n = tx
+                .next_counter("R")
+                .await
+                .map_err(|e| format!("counter: {e}"))?;
+            tx.audit(NewAudit {
+                at: AT,
+                actor_user: None,
+                actor_org: None,
+                action: "x",
+                target: "y",
+                detail: serde_json::json!({}),
+            })
+            .await
+            .map_err(|e| format!("audit: {e}"))?;
+            tx.commit().await.map_err(|e| format!("commit: {e}"))?;
+            Ok::<i64, String>(n)
+        }));
+    }
+    let mut got = Vec::new();
+    for t in tasks {
+        got.push(t.await.unwrap().unwrap());
+    }
+    got.sort_unstable();
+    assert_eq!(got, (1..=40).collect::<Vec<i64>>());
+}

@@ -34,6 +34,10 @@ pub struct WebConfig {
     pub login_attempts_per_minute: u32,
     /// Largest JSON body accepted.
     pub max_json_bytes: usize,
+    /// Largest attachment accepted (413 above it).
+    pub max_attachment_bytes: usize,
+    /// The password of the zip a sample is served in.
+    pub sample_zip_password: String,
 }
 
 impl Default for WebConfig {
@@ -43,6 +47,8 @@ impl Default for WebConfig {
             cookie_secure: false,
             login_attempts_per_minute: 30,
             max_json_bytes: 1024 * 1024,
+            max_attachment_bytes: 20 * 1024 * 1024,
+            sample_zip_password: "infected".to_owned(),
         }
     }
 }
@@ -69,7 +75,7 @@ impl AppState {
 
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
-    let (api, openapi) = api::routes();
+    let (api, openapi) = api::routes(state.config.max_attachment_bytes);
     let openapi = Arc::new(openapi);
     let security = [
         ("x-content-type-options", "nosniff"),

@@ -2,90 +2,13 @@
 //! with the demo world, on SQLite and (with `KYOYU_TEST_PG`) PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::sync::Arc;
+mod common;
 
-use kyoyu_core::{Core, CoreConfig, SystemClock, demo};
-use kyoyu_store::testing::TestDb;
-use kyoyu_web::{AppState, WebConfig};
+use common::{apps, apps_with};
+use kyoyu_core::demo;
+use kyoyu_web::WebConfig;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-struct TestApp {
-    base: String,
-    client: reqwest::Client,
-    db: TestDb,
-}
-
-impl TestApp {
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    async fn login(&self, email: &str) -> String {
-        let res = self
-            .client
-            .post(self.url("/api/v1/auth/login"))
-            .json(&json!({ "email": email, "password": demo::DEMO_PASSWORD }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), StatusCode::OK, "login {email}");
-        res.json::<Value>().await.unwrap()["token"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    }
-
-    async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
-        let mut req = self.client.get(self.url(path));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        let res = req.send().await.unwrap();
-        let status = res.status();
-        (status, res.json().await.unwrap_or(Value::Null))
-    }
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-async fn apps_with(config: WebConfig) -> Vec<TestApp> {
-    let mut apps = Vec::new();
-    for db in TestDb::all().await {
-        let core = Core::new(
-            db.store.clone(),
-            Arc::new(SystemClock),
-            CoreConfig::default(),
-        )
-        .await
-        .unwrap();
-        demo::ensure(&core).await.unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let state = AppState::new(core, config.clone());
-        tokio::spawn(kyoyu_web::serve(listener, state, std::future::pending()));
-        apps.push(TestApp {
-            base,
-            client: client(),
-            db,
-        });
-    }
-    apps
-}
-
-async fn apps() -> Vec<TestApp> {
-    apps_with(WebConfig {
-        demo: true,
-        ..WebConfig::default()
-    })
-    .await
-}
 
 #[tokio::test]
 async fn health_readiness_and_metrics() {
@@ -464,7 +387,10 @@ async fn nothing_a_client_sends_yields_a_500() {
         let mut sent = 0;
         for path in &paths {
             for filler in ["1", "-1", "x", "%E2%80%AE", "999999999999999999999"] {
-                let concrete = path.replace("{id}", filler).replace("{code}", filler);
+                let concrete = path
+                    .replace("{id}", filler)
+                    .replace("{code}", filler)
+                    .replace("{aid}", filler);
                 for method in ["GET", "POST", "PUT", "PATCH", "DELETE"] {
                     for body in garbage {
                         for auth in [false, true] {

@@ -3,6 +3,7 @@
 
 mod account;
 mod orgs;
+pub mod reports;
 
 use axum::Router;
 use utoipa::openapi::OpenApi as OpenApiDoc;
@@ -26,7 +27,8 @@ use crate::error::ErrorBody;
     tags(
         (name = "auth", description = "ログインとログアウト"),
         (name = "account", description = "自分のアカウントとAPIトークン"),
-        (name = "orgs", description = "組織と参照データ")
+        (name = "orgs", description = "組織と参照データ"),
+        (name = "reports", description = "情報連絡（インシデント報告）")
     )
 )]
 struct ApiDoc;
@@ -44,8 +46,23 @@ impl Modify for BearerAuth {
     }
 }
 
-pub fn routes() -> (Router<AppState>, OpenApiDoc) {
+pub fn routes(max_upload_bytes: usize) -> (Router<AppState>, OpenApiDoc) {
+    // Uploads get their own body limit (the attachment limit plus multipart overhead).
+    let uploads = OpenApiRouter::new().routes(routes!(reports::upload)).layer(
+        axum::extract::DefaultBodyLimit::max(max_upload_bytes.saturating_add(64 * 1024)),
+    );
     OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(uploads)
+        .routes(routes!(reports::create, reports::list))
+        .routes(routes!(reports::get))
+        .routes(routes!(reports::follow_up))
+        .routes(routes!(reports::forward))
+        .routes(routes!(reports::save_draft))
+        .routes(routes!(reports::submit))
+        .routes(routes!(reports::download))
+        .routes(routes!(reports::inbox))
+        .routes(routes!(reports::follow_ups))
+        .routes(routes!(reports::notifications))
         .routes(routes!(account::login))
         .routes(routes!(account::logout))
         .routes(routes!(account::me))
