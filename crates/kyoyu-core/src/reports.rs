@@ -1611,6 +1611,21 @@ pub fn zip_sample(name: &str, bytes: &[u8], password: &str) -> Result<Vec<u8>> {
     Ok(out.into_inner())
 }
 
+impl Core {
+    /// Where the caller's organisation may send a new report of `sector`.
+    pub async fn report_targets(&self, s: &Session, sector: &str) -> Result<Vec<OrgRef>> {
+        let org_id = acting_org(s)?;
+        let mut tx = self.store.read().await?;
+        let orgs = Orgs::load(&mut tx).await?;
+        let org = orgs.get(org_id)?;
+        Ok(self
+            .route_targets(&orgs, org, sector, false)
+            .into_iter()
+            .map(OrgRef::from)
+            .collect())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

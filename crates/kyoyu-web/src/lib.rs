@@ -96,7 +96,7 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .merge(metrics::routes())
-        .merge(ui::routes())
+        .merge(ui::routes(state.config.max_attachment_bytes))
         .fallback(error::fallback)
         .layer(axum::middleware::from_fn(error::json_errors_for_api))
         .layer(axum::middleware::from_fn_with_state(

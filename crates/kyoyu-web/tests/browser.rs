@@ -218,3 +218,258 @@ async fn a_demo_user_logs_in_with_a_real_browser() {
     c.close().await.unwrap();
     db.cleanup().await;
 }
+
+async fn log_in(c: &fantoccini::Client, base: &str, email: &str) {
+    c.goto(&format!("{base}/login")).await.unwrap();
+    if c.current_url().await.unwrap().path() != "/login" {
+        // Still logged in as someone else: log out first.
+        c.find(Locator::Css("header form button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        c.wait().for_element(Locator::Id("email")).await.unwrap();
+    }
+    c.find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys(email)
+        .await
+        .unwrap();
+    c.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys("kyoyu-demo-pass")
+        .await
+        .unwrap();
+    c.find(Locator::Css("form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("org-name")).await.unwrap();
+}
+
+async fn text_of(c: &fantoccini::Client, css: &str) -> String {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn shot(c: &fantoccini::Client, name: &str) {
+    // A tall window so that the whole page is in the picture.
+    let _ = c.set_window_size(1280, 2600).await;
+    let png = c.screenshot().await.unwrap();
+    std::fs::write(artifacts().join(name), png).unwrap();
+    let _ = c.set_window_size(1280, 900).await;
+}
+
+#[tokio::test]
+async fn a_report_is_filed_anonymised_forwarded_numbered_and_followed_up_in_the_browser() {
+    let Some((_driver, port)) = chromedriver() else {
+        return;
+    };
+    let db = TestDb::sqlite().await.unwrap();
+    let core = Core::new(
+        db.store.clone(),
+        Arc::new(SystemClock),
+        CoreConfig::default(),
+    )
+    .await
+    .unwrap();
+    demo::ensure(&core).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(kyoyu_web::serve(
+        listener,
+        AppState::new(
+            core,
+            WebConfig {
+                demo: true,
+                ..WebConfig::default()
+            },
+        ),
+        std::future::pending(),
+    ));
+    let c = browser(port).await;
+
+    // The operator files 第1報 via its CEPTOAR, asking for anonymisation.
+    log_in(&c, &base, "op-finance-1-contact@demo.example").await;
+    c.goto(&format!("{base}/reports/new")).await.unwrap();
+    assert_eq!(text_of(&c, "h1").await, "情報連絡を作成");
+    // The contact is prefilled from the account; the rest is what the operator knows now.
+    c.find(Locator::Css("input[name=event][value=intrusion]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=causes][value=vulnerability]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=severity][value=warning]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=tlp][value=amber]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Id("description"))
+        .await
+        .unwrap()
+        .send_keys("金融デモ事業者1の会員サイトに不正アクセス。調査中。")
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=outlook][value=investigating]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("select#to option[value=ceptoar-finance]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=anonymize]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    shot(&c, "report-form.png").await;
+    c.find(Locator::Id("send"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Id("report-number"))
+        .await
+        .unwrap();
+    let url = c.current_url().await.unwrap();
+    let thread_path = url.path().to_owned();
+    assert!(text_of(&c, "main").await.contains("送信しました"));
+
+    // The CEPTOAR forwards it to the ministry; anonymisation is forced by the request.
+    log_in(&c, &base, "ceptoar-finance-contact@demo.example").await;
+    c.goto(&format!("{base}/inbox")).await.unwrap();
+    c.find(Locator::Css("table.reports a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("forward")).await.unwrap();
+    assert_eq!(
+        c.find(Locator::Id("fwd-anon"))
+            .await
+            .unwrap()
+            .prop("checked")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("true")
+    );
+    c.find(Locator::Id("forward"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("p.notice"))
+        .await
+        .unwrap();
+
+    // The ministry sees the anonymised report and forwards it to NISC: R1 appears.
+    log_in(&c, &base, "fsa-contact@demo.example").await;
+    c.goto(&format!("{base}/inbox")).await.unwrap();
+    c.find(Locator::Css("table.reports a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("forward")).await.unwrap();
+    let page = text_of(&c, "main").await;
+    assert!(
+        !page.contains("金融デモ事業者1"),
+        "the ministry must not see the reporter: {page}"
+    );
+    assert!(page.contains("金融セプター事務局（デモ）"));
+    c.find(Locator::Id("forward"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("p.notice"))
+        .await
+        .unwrap();
+    assert_eq!(text_of(&c, "#report-number").await, "R1");
+    shot(&c, "report-thread-ministry.png").await;
+
+    // The operator files 第2報 and sees R1-2.
+    log_in(&c, &base, "op-finance-1-contact@demo.example").await;
+    c.goto(&format!("{base}{thread_path}")).await.unwrap();
+    assert_eq!(text_of(&c, "#report-number").await, "R1");
+    c.find(Locator::Id("follow-up"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("send")).await.unwrap();
+    c.find(Locator::Css("input[name=system_status][value=recovered]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=outlook][value=closed]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Id("send"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("p.notice"))
+        .await
+        .unwrap();
+    let number2 = text_of(&c, "#ed-2 .number").await;
+    assert_eq!(number2, "R1-2");
+    assert!(
+        text_of(&c, "#ed-2 ~ .diff, .edition .diff")
+            .await
+            .contains("今後の見通し")
+    );
+    shot(&c, "report-thread.png").await;
+    c.goto(&format!("{base}{thread_path}/print")).await.unwrap();
+    assert!(text_of(&c, "main").await.contains("■"));
+    shot(&c, "report-print.png").await;
+    c.close().await.unwrap();
+    db.cleanup().await;
+}

@@ -4,6 +4,8 @@
 
 mod account;
 mod pages;
+mod report_form;
+mod reports;
 
 use askama::Template;
 use axum::Router;
@@ -125,14 +127,39 @@ async fn stylesheet() -> Response {
         .into_response()
 }
 
-pub fn routes() -> Router<AppState> {
+pub fn routes(max_upload_bytes: usize) -> Router<AppState> {
     Router::new()
+        .route(
+            "/reports/{id}/attachments",
+            post(reports::upload).layer(axum::extract::DefaultBodyLimit::max(
+                max_upload_bytes.saturating_add(64 * 1024),
+            )),
+        )
         .route("/static/kyoyu.css", get(stylesheet))
         .route("/login", get(pages::login_page).post(pages::login_submit))
         .route("/logout", post(pages::logout))
         .route("/", get(pages::home))
         .route("/orgs", get(pages::orgs))
-        .route("/reports", get(pages::coming_reports))
+        .route("/reports", get(reports::list))
+        .route("/reports/new", get(reports::new_form).post(reports::create))
+        .route("/reports/{id}", get(reports::thread))
+        .route("/reports/{id}/print", get(reports::print))
+        .route(
+            "/reports/{id}/forward",
+            get(reports::forward_form).post(reports::forward),
+        )
+        .route("/reports/{id}/forward/edit", post(reports::forward_edit))
+        .route(
+            "/reports/{id}/follow-up",
+            get(reports::follow_up_form).post(reports::follow_up),
+        )
+        .route(
+            "/reports/{id}/draft",
+            get(reports::draft_form).post(reports::save_draft),
+        )
+        .route("/reports/{id}/attachments/{aid}", get(reports::download))
+        .route("/inbox", get(reports::inbox))
+        .route("/follow-ups", get(reports::follow_ups))
         .route("/advisories", get(pages::coming_advisories))
         .route("/risk", get(pages::coming_risk))
         .route("/account", get(account::page))

@@ -148,3 +148,33 @@ pub fn form_for(org_name: &str, sector: &str, tlp: &str) -> Value {
     ));
     f
 }
+
+impl TestApp {
+    /// A browser-like client (cookies, no redirects) logged in through the login form.
+    pub async fn ui_login(&self, email: &str) -> reqwest::Client {
+        let c = client();
+        let html = c
+            .get(self.url("/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let marker = "name=\"_csrf\" value=\"";
+        let start = html.find(marker).unwrap() + marker.len();
+        let csrf = html[start..].split('"').next().unwrap().to_owned();
+        let res = c
+            .post(self.url("/login"))
+            .form(&[
+                ("email", email),
+                ("password", demo::DEMO_PASSWORD),
+                ("_csrf", csrf.as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "UI login {email}");
+        c
+    }
+}
