@@ -402,3 +402,58 @@ fn admin_commands_create_an_organisation_a_user_and_a_token() {
     let out = run(&["audit", "verify"], "");
     assert!(out.status.success());
 }
+
+/// Two `kyoyu serve` processes on one database number reports concurrently: 1..N, no gap, no
+/// duplicate (SQLite file and, with `KYOYU_TEST_PG`, PostgreSQL).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_server_processes_number_reports_without_gaps_or_duplicates() {
+    for (dir, db, pg) in backends().await {
+        let (mut first, a) = serve(dir.path(), db.as_deref());
+        let (mut second, b) = serve(dir.path(), db.as_deref());
+        let client = reqwest::Client::new();
+        let fixture: Value = serde_json::from_str(include_str!("../../../../shared/fixtures/report-fig5.json")).unwrap();
+        let n = 20;
+        let mut tasks = Vec::new();
+        for i in 0..n {
+            let base = if i % 2 == 0 { a.clone() } else { b.clone() };
+            let (client, mut form) = (client.clone(), fixture.clone());
+            let (ministry, sector) = [("fsa", "finance"), ("meti", "electricity"), ("mhlw", "water"), ("mlit", "railway")][i % 4];
+            form["sector"] = json!(sector);
+            tasks.push(tokio::spawn(async move {
+                let login: Value = client
+                    .post(format!("{base}/api/v1/auth/login"))
+                    .json(&json!({ "email": format!("{ministry}-member@demo.example"), "password": "kyoyu-demo-pass" }))
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                let token = login["token"].as_str().unwrap().to_owned();
+                let res = client
+                    .post(format!("{base}/api/v1/reports"))
+                    .bearer_auth(token)
+                    .json(&json!({ "form": form, "route": { "to": "nisc" }, "submit": true }))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(res.status(), 201);
+                let t: Value = res.json().await.unwrap();
+                t["number"].as_str().unwrap().trim_start_matches('R').parse::<u64>().unwrap()
+            }));
+        }
+        let mut numbers = Vec::new();
+        for t in tasks {
+            numbers.push(t.await.unwrap());
+        }
+        numbers.sort_unstable();
+        assert_eq!(numbers, (1..=n as u64).collect::<Vec<_>>(), "{db:?}");
+        for child in [&mut first, &mut second] {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        if let Some(pg) = pg {
+            pg.drop_db().await;
+        }
+    }
+}
