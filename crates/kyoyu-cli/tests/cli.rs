@@ -411,13 +411,20 @@ async fn two_server_processes_number_reports_without_gaps_or_duplicates() {
         let (mut first, a) = serve(dir.path(), db.as_deref());
         let (mut second, b) = serve(dir.path(), db.as_deref());
         let client = reqwest::Client::new();
-        let fixture: Value = serde_json::from_str(include_str!("../../../../shared/fixtures/report-fig5.json")).unwrap();
+        let fixture: Value =
+            serde_json::from_str(include_str!("../../../../shared/fixtures/report-fig5.json"))
+                .unwrap();
         let n = 20;
         let mut tasks = Vec::new();
         for i in 0..n {
             let base = if i % 2 == 0 { a.clone() } else { b.clone() };
             let (client, mut form) = (client.clone(), fixture.clone());
-            let (ministry, sector) = [("fsa", "finance"), ("meti", "electricity"), ("mhlw", "water"), ("mlit", "railway")][i % 4];
+            let (ministry, sector) = [
+                ("fsa", "finance"),
+                ("meti", "electricity"),
+                ("mhlw", "water"),
+                ("mlit", "railway"),
+            ][i % 4];
             form["sector"] = json!(sector);
             tasks.push(tokio::spawn(async move {
                 let login: Value = client
