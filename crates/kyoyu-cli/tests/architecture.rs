@@ -112,3 +112,21 @@ fn rust_files(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// `fixtures/` holds verbatim copies of the contract's example forms (shared/fixtures), so that
+/// a clone builds and tests on its own; where shared/ is present beside the clone, they must be
+/// identical.
+#[test]
+fn the_fixture_copies_match_the_contract() {
+    let root = crates_dir().parent().unwrap().to_path_buf();
+    let shared = root.parent().unwrap().join("shared/fixtures");
+    for name in ["report-fig5.json", "advisory-fig8.json"] {
+        let ours = std::fs::read(root.join("fixtures").join(name)).unwrap();
+        if let Ok(theirs) = std::fs::read(shared.join(name)) {
+            assert_eq!(
+                ours, theirs,
+                "fixtures/{name} differs from shared/fixtures/{name}"
+            );
+        }
+    }
+}

@@ -412,8 +412,7 @@ async fn two_server_processes_number_reports_without_gaps_or_duplicates() {
         let (mut second, b) = serve(dir.path(), db.as_deref());
         let client = reqwest::Client::new();
         let fixture: Value =
-            serde_json::from_str(include_str!("../../../../shared/fixtures/report-fig5.json"))
-                .unwrap();
+            serde_json::from_str(include_str!("../../../fixtures/report-fig5.json")).unwrap();
         let n = 20;
         let mut tasks = Vec::new();
         for i in 0..n {

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod admin;
+pub mod advisories;
 mod auth;
 pub mod demo;
 mod error;

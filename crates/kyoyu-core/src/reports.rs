@@ -210,12 +210,12 @@ pub struct Upload<'a> {
     pub bytes: &'a [u8],
 }
 
-struct Orgs {
-    by_id: HashMap<i64, OrgRow>,
+pub(crate) struct Orgs {
+    pub(crate) by_id: HashMap<i64, OrgRow>,
 }
 
 impl Orgs {
-    async fn load(tx: &mut Tx) -> Result<Orgs> {
+    pub(crate) async fn load(tx: &mut Tx) -> Result<Orgs> {
         Ok(Orgs {
             by_id: tx
                 .list_orgs()
@@ -226,20 +226,20 @@ impl Orgs {
         })
     }
 
-    fn get(&self, id: i64) -> Result<&OrgRow> {
+    pub(crate) fn get(&self, id: i64) -> Result<&OrgRow> {
         self.by_id
             .get(&id)
             .ok_or_else(|| CoreError::Internal(format!("organisation {id} missing")))
     }
 
-    fn r(&self, id: i64) -> OrgRef {
+    pub(crate) fn r(&self, id: i64) -> OrgRef {
         self.by_id.get(&id).map(OrgRef::from).unwrap_or(OrgRef {
             code: String::new(),
             name: String::new(),
         })
     }
 
-    fn by_code(&self, code: &str) -> Option<&OrgRow> {
+    pub(crate) fn by_code(&self, code: &str) -> Option<&OrgRow> {
         self.by_id.values().find(|o| o.code == code)
     }
 
@@ -274,7 +274,7 @@ impl Orgs {
     }
 }
 
-fn parse_form(json: &str) -> Result<ReportForm> {
+pub(crate) fn parse_form(json: &str) -> Result<ReportForm> {
     serde_json::from_str(json).map_err(|e| CoreError::Internal(format!("stored report form: {e}")))
 }
 
@@ -293,7 +293,7 @@ fn form_errors(errors: Vec<kyoyu_domain::report::FieldError>) -> CoreError {
 }
 
 /// The organisation a session acts for.
-fn acting_org(s: &Session) -> Result<i64> {
+pub(crate) fn acting_org(s: &Session) -> Result<i64> {
     s.org_id.ok_or(CoreError::Forbidden)
 }
 

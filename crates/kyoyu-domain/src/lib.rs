@@ -2,6 +2,7 @@
 //! ministries, services), the sharing-scope policy and the audit chain. Nothing in this crate
 //! performs I/O, awaits, or knows about SQL or HTTP; everything above it depends on it.
 
+pub mod advisory;
 pub mod audit;
 pub mod codes;
 pub mod messages;

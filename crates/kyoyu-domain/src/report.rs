@@ -462,7 +462,7 @@ fn diff_values(path: &str, a: &serde_json::Value, b: &serde_json::Value, out: &m
 mod tests {
     use super::*;
 
-    const FIXTURE: &str = include_str!("../../../../shared/fixtures/report-fig5.json");
+    const FIXTURE: &str = include_str!("../../../fixtures/report-fig5.json");
 
     fn reference() -> ReferenceData {
         ReferenceData::bundled().unwrap_or_else(|e| panic!("{e}"))

@@ -6,6 +6,7 @@
 //! the process (SQLite allows one writer; serialising here avoids busy errors on lock upgrade).
 //! On PostgreSQL, concurrent writers coordinate with row locks (counters, audit head).
 
+mod advisories;
 mod audit;
 mod orgs;
 mod reference;
@@ -25,6 +26,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
+pub use advisories::{AdvisoryEditionRow, AdvisoryRow, DeliveryRow, InquiryRow, ScopeRequestRow};
 pub use audit::NewAudit;
 pub use orgs::{NewOrg, OrgRow};
 pub use reports::{

@@ -763,7 +763,7 @@ async fn attachments_above_the_limit_are_refused_with_413() {
 #[tokio::test]
 async fn the_seed_example_is_accepted_as_it_is() {
     for app in apps().await {
-        let text = include_str!("../../../../shared/fixtures/report-fig5.json");
+        let text = include_str!("../../../fixtures/report-fig5.json");
         let fixture: Value = serde_json::from_str(text).unwrap();
         let fsa = app.login(FSA).await;
         let (s, t) = app

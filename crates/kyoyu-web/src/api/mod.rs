@@ -2,6 +2,7 @@
 //! through `OpenApiRouter`, so the OpenAPI 3.1 document is generated from the code itself.
 
 mod account;
+mod advisories;
 mod orgs;
 pub mod reports;
 
@@ -28,7 +29,8 @@ use crate::error::ErrorBody;
         (name = "auth", description = "ログインとログアウト"),
         (name = "account", description = "自分のアカウントとAPIトークン"),
         (name = "orgs", description = "組織と参照データ"),
-        (name = "reports", description = "情報連絡（インシデント報告）")
+        (name = "reports", description = "情報連絡（インシデント報告）"),
+        (name = "advisories", description = "情報提供（注意喚起）と共有範囲の変更依頼")
     )
 )]
 struct ApiDoc;
@@ -63,6 +65,16 @@ pub fn routes(max_upload_bytes: usize) -> (Router<AppState>, OpenApiDoc) {
         .routes(routes!(reports::inbox))
         .routes(routes!(reports::follow_ups))
         .routes(routes!(reports::notifications))
+        .routes(routes!(advisories::create, advisories::list))
+        .routes(routes!(advisories::get, advisories::update))
+        .routes(routes!(advisories::publish))
+        .routes(routes!(advisories::forward))
+        .routes(routes!(advisories::ack))
+        .routes(routes!(advisories::inquire))
+        .routes(routes!(advisories::request_scope))
+        .routes(routes!(advisories::drill_report))
+        .routes(routes!(advisories::scope_requests))
+        .routes(routes!(advisories::decide))
         .routes(routes!(account::login))
         .routes(routes!(account::logout))
         .routes(routes!(account::me))

@@ -127,7 +127,7 @@ impl TestApp {
 
 /// The seed's filled example (図5), as a starting point for report forms.
 pub fn fixture_form() -> Value {
-    let text = include_str!("../../../../../shared/fixtures/report-fig5.json");
+    let text = include_str!("../../../../fixtures/report-fig5.json");
     let mut v: Value = serde_json::from_str(text).unwrap();
     v.as_object_mut().unwrap().remove("_comment");
     v

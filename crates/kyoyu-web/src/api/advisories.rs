@@ -1,0 +1,297 @@
+//! `/api/v1/advisories*` and `/api/v1/scope-requests*`: advisories (情報提供). Scope, source
+//! protection and delivery rules live in the core; these handlers translate HTTP.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use kyoyu_domain::advisory::AdvisoryForm;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::AppState;
+use crate::auth::ApiAuth;
+use crate::error::{ApiError, ErrorBody};
+use crate::json::ApiJson;
+
+fn id_of(raw: &str) -> Result<i64, ApiError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(ApiError::not_found)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Draft {
+    /// The advisory form (情報提供様式); see `fixtures/advisory-fig8.json`.
+    #[schema(value_type = Object)]
+    pub form: AdvisoryForm,
+    /// Ids of the reports it derives from (they set the scope ceiling).
+    #[serde(default)]
+    pub sources: Vec<i64>,
+}
+
+/// NISC drafts an advisory.
+#[utoipa::path(post, path = "/api/v1/advisories", tag = "advisories", security(("bearer" = [])), request_body = Draft,
+    responses((status = 201, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    ApiJson(req): ApiJson<Draft>,
+) -> Result<Response, ApiError> {
+    let v = state
+        .core
+        .create_advisory(&auth.session, req.form, &req.sources)
+        .await?;
+    Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// `true`: only those delivered to the caller's organisation (the inbox).
+    pub delivered: Option<bool>,
+}
+
+/// Advisories the caller may see, newest first.
+#[utoipa::path(get, path = "/api/v1/advisories", tag = "advisories", security(("bearer" = [])), params(ListQuery),
+    responses((status = 200, body = Object), (status = 401, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(q) =
+        q.map_err(|e| ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, "query", e.body_text()))?;
+    let items = state
+        .core
+        .list_advisories(&auth.session.actor, q.delivered.unwrap_or(false))
+        .await?;
+    Ok(Json(serde_json::json!({ "items": items })).into_response())
+}
+
+/// One advisory (404 if the caller may not see it). NISC also gets the sources, the scope
+/// ceiling, what the draft exceeds, the scope-change requests and the source-protection lint.
+#[utoipa::path(get, path = "/api/v1/advisories/{id}", tag = "advisories", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    Ok(Json(
+        state
+            .core
+            .get_advisory(&auth.session.actor, id_of(&id)?)
+            .await?,
+    )
+    .into_response())
+}
+
+/// NISC edits a draft.
+#[utoipa::path(put, path = "/api/v1/advisories/{id}", tag = "advisories", security(("bearer" = [])), params(("id" = String, Path)), request_body = Draft,
+    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<Draft>,
+) -> Result<Response, ApiError> {
+    Ok(Json(
+        state
+            .core
+            .update_advisory(&auth.session, id_of(&id)?, req.form, &req.sources)
+            .await?,
+    )
+    .into_response())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Publish {
+    /// Required when the source-protection lint finds something: why it is published anyway.
+    #[serde(default)]
+    pub override_reason: Option<String>,
+}
+
+/// Publish: refused (409) beyond the scope ceiling until every limiting source accepted, and
+/// with lint hits unless `override_reason` is given. Assigns `T<n>` and delivers to the
+/// recipient ministries.
+#[utoipa::path(post, path = "/api/v1/advisories/{id}/publish", tag = "advisories", security(("bearer" = [])), params(("id" = String, Path)), request_body = Publish,
+    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn publish(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<Publish>,
+) -> Result<Response, ApiError> {
+    Ok(Json(
+        state
+            .core
+            .publish_advisory(&auth.session, id_of(&id)?, req.override_reason.as_deref())
+            .await?,
+    )
+    .into_response())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Forward {
+    /// Organisation codes: only those within the advisory's TLP (see `actions.forward_to`).
+    pub to: Vec<String>,
+}
+
+/// A ministry forwards to CEPTOARs / operators of its sectors; a CEPTOAR to its members.
+#[utoipa::path(post, path = "/api/v1/advisories/{id}/forward", tag = "advisories", security(("bearer" = [])), params(("id" = String, Path)), request_body = Forward,
+    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn forward(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<Forward>,
+) -> Result<Response, ApiError> {
+    Ok(Json(
+        state
+            .core
+            .forward_advisory(&auth.session, id_of(&id)?, &req.to)
+            .await?,
+    )
+    .into_response())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Ack {
+    /// `received` (受領) or `handled` (対応).
+    pub state: String,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Acknowledge receipt or handling for the caller's organisation.
+#[utoipa::path(post, path = "/api/v1/advisories/{id}/ack", tag = "advisories", security(("bearer" = [])), params(("id" = String, Path)), request_body = Ack,
+    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn ack(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<Ack>,
+) -> Result<Response, ApiError> {
+    let note = req.note.unwrap_or_default();
+    Ok(Json(
+        state
+            .core
+            .acknowledge_advisory(&auth.session, id_of(&id)?, &req.state, &note)
+            .await?,
+    )
+    .into_response())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Inquiry {
+    pub text: String,
+    /// For NISC's answers: the ministry whose thread it answers.
+    #[serde(default)]
+    pub ministry: Option<String>,
+}
+
+/// A question to NISC from a ministry in scope (or NISC's answer).
+#[utoipa::path(post, path = "/api/v1/advisories/{id}/inquiries", tag = "advisories", security(("bearer" = [])), params(("id" = String, Path)), request_body = Inquiry,
+    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn inquire(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<Inquiry>,
+) -> Result<Response, ApiError> {
+    Ok(Json(
+        state
+            .core
+            .inquire(
+                &auth.session,
+                id_of(&id)?,
+                &req.text,
+                req.ministry.as_deref(),
+            )
+            .await?,
+    )
+    .into_response())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeRequest {
+    /// Why NISC needs the wider scope.
+    pub reason: String,
+}
+
+/// NISC asks each limiting source's sender to accept the draft's scope.
+#[utoipa::path(post, path = "/api/v1/advisories/{id}/scope-requests", tag = "advisories", security(("bearer" = [])), params(("id" = String, Path)), request_body = ScopeRequest,
+    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn request_scope(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<ScopeRequest>,
+) -> Result<Response, ApiError> {
+    Ok(Json(
+        state
+            .core
+            .request_scope_change(&auth.session, id_of(&id)?, &req.reason)
+            .await?,
+    )
+    .into_response())
+}
+
+/// The drill report: time to receive and handle per organisation, and who never did.
+#[utoipa::path(get, path = "/api/v1/advisories/{id}/drill-report", tag = "advisories", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn drill_report(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    Ok(Json(state.core.drill_report(&auth.session, id_of(&id)?).await?).into_response())
+}
+
+/// Scope-change requests addressed to the caller's organisation.
+#[utoipa::path(get, path = "/api/v1/scope-requests", tag = "advisories", security(("bearer" = [])),
+    responses((status = 200, body = Object), (status = 401, body = ErrorBody)))]
+pub async fn scope_requests(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+) -> Result<Response, ApiError> {
+    Ok(
+        Json(serde_json::json!({ "items": state.core.scope_requests(&auth.session).await? }))
+            .into_response(),
+    )
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Decision {
+    pub accept: bool,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// The source accepts or declines a scope-change request.
+#[utoipa::path(post, path = "/api/v1/scope-requests/{id}/decision", tag = "advisories", security(("bearer" = [])), params(("id" = String, Path)), request_body = Decision,
+    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn decide(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<Decision>,
+) -> Result<Response, ApiError> {
+    let note = req.note.unwrap_or_default();
+    Ok(Json(
+        state
+            .core
+            .decide_scope_request(&auth.session, id_of(&id)?, req.accept, &note)
+            .await?,
+    )
+    .into_response())
+}
