@@ -21,6 +21,15 @@ pub struct FileConfig {
     pub lockout_minutes: Option<i64>,
     pub login_attempts_per_minute: Option<u32>,
     pub min_password_len: Option<usize>,
+    /// `smtp://host:25`, `smtp://host:587?tls=required` (STARTTLS), `smtps://host:465`.
+    pub smtp_url: Option<String>,
+    pub mail_from: Option<String>,
+    /// The public address of the service, for links in e-mails and webhooks.
+    pub base_url: Option<String>,
+    /// The password of the zip samples are served in (default `infected`).
+    pub sample_zip_password: Option<String>,
+    /// Largest attachment in bytes (default 20 MiB).
+    pub max_attachment_bytes: Option<usize>,
 }
 
 impl FileConfig {

@@ -74,6 +74,15 @@ struct ServeArgs {
     /// Require administrators to enrol TOTP before their admin rights take effect.
     #[arg(long, env = "KYOYU_REQUIRE_ADMIN_TOTP")]
     require_admin_totp: bool,
+    /// SMTP server for notifications: smtp://host:25, smtp://host:587?tls=required, smtps://host:465.
+    #[arg(long, env = "KYOYU_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// Sender address of notification e-mails.
+    #[arg(long, env = "KYOYU_MAIL_FROM")]
+    mail_from: Option<String>,
+    /// Public address of the service, for links in notifications.
+    #[arg(long, env = "KYOYU_BASE_URL")]
+    base_url: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -92,6 +101,20 @@ enum AdminCommand {
     Reference(ReferenceCommand),
     /// Create the demo world (idempotent).
     Demo,
+    /// Webhooks that receive an organisation's notifications (signed with HMAC-SHA256).
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
+}
+
+#[derive(Subcommand)]
+enum WebhookCommand {
+    /// Add a webhook; the secret is read from standard input.
+    Add {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        url: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -204,7 +227,24 @@ async fn open_core(cli: &Cli, file: &FileConfig, core_config: CoreConfig) -> any
 
 fn core_config(file: &FileConfig, args: Option<&ServeArgs>) -> CoreConfig {
     let d = CoreConfig::default();
+    let mut notify = d.notify.clone();
+    notify.smtp_url = args
+        .and_then(|a| a.smtp_url.clone())
+        .or_else(|| file.smtp_url.clone());
+    if let Some(from) = args
+        .and_then(|a| a.mail_from.clone())
+        .or_else(|| file.mail_from.clone())
+    {
+        notify.from = from;
+    }
+    if let Some(base) = args
+        .and_then(|a| a.base_url.clone())
+        .or_else(|| file.base_url.clone())
+    {
+        notify.base_url = base;
+    }
     CoreConfig {
+        notify,
         session_hours: file.session_hours.unwrap_or(d.session_hours),
         max_failed_logins: file.max_failed_logins.unwrap_or(d.max_failed_logins),
         lockout_minutes: file.lockout_minutes.unwrap_or(d.lockout_minutes),
@@ -343,6 +383,14 @@ async fn admin(core: &Core, cmd: &AdminCommand) -> anyhow::Result<()> {
             core.replace_reference(&system, &text).await?;
             println!("参照データを更新しました。");
         }
+        AdminCommand::Webhook(WebhookCommand::Add { org, url }) => {
+            let mut secret = String::new();
+            std::io::stdin()
+                .read_to_string(&mut secret)
+                .context("標準入力から秘密鍵を読み取れません")?;
+            let id = core.add_webhook(&system, org, url, secret.trim()).await?;
+            println!("Webhook を登録しました（id {id}）。");
+        }
         AdminCommand::Demo => {
             let s = demo::ensure(core).await?;
             println!(
@@ -381,7 +429,15 @@ async fn serve(
             "demo world ready"
         );
     }
+    let defaults = WebConfig::default();
     let web = WebConfig {
+        sample_zip_password: file
+            .sample_zip_password
+            .clone()
+            .unwrap_or(defaults.sample_zip_password.clone()),
+        max_attachment_bytes: file
+            .max_attachment_bytes
+            .unwrap_or(defaults.max_attachment_bytes),
         demo: args.demo,
         cookie_secure: args.cookie_secure || file.cookie_secure.unwrap_or(false),
         login_attempts_per_minute: file
@@ -421,7 +477,15 @@ async fn serve(
     }
     tracing::info!(%bound, backend = core.store().backend().name(), "listening");
     let state = AppState::new(core.clone(), web);
+    // The notification worker runs beside the server and stops with it.
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let worker = kyoyu_core::notify::Worker::new(core.clone())?;
+    let worker = tokio::spawn(worker.run(async move {
+        let _ = stop_rx.await;
+    }));
     kyoyu_web::serve(listener, state, shutdown_signal()).await?;
+    let _ = stop_tx.send(());
+    let _ = worker.await;
     core.store().close().await;
     tracing::info!("stopped");
     Ok(std::process::ExitCode::SUCCESS)

@@ -431,7 +431,8 @@ impl Core {
                     &now,
                 )
                 .await?;
-            tx.add_notification(
+            self.notify(
+                &mut tx,
                 to,
                 "scope_request",
                 Some(limit.report_id),
@@ -439,7 +440,6 @@ impl Core {
                     "情報連絡 {} の共有範囲の変更依頼が届いています。",
                     limit.number
                 ),
-                &now,
             )
             .await?;
             self.audit(
@@ -531,7 +531,8 @@ impl Core {
         }
         let nisc: Vec<i64> = tx.org_ids_with_role("nisc").await?;
         for n in nisc {
-            tx.add_notification(
+            self.notify(
+                &mut tx,
                 n,
                 "scope_request_decided",
                 None,
@@ -539,7 +540,6 @@ impl Core {
                     "共有範囲の変更依頼が{}されました。",
                     if accept { "承諾" } else { "拒否" }
                 ),
-                &now,
             )
             .await?;
         }
@@ -621,12 +621,12 @@ impl Core {
             };
             tx.add_scope_org(id, org.id, Relation::Recipient).await?;
             tx.add_delivery(id, org.id, nisc, s.user_id, &now).await?;
-            tx.add_notification(
+            self.notify(
+                &mut tx,
                 org.id,
                 "advisory_delivered",
                 Some(id),
                 &format!("{exercise}情報提供 T{n} が届きました。"),
-                &now,
             )
             .await?;
         }
@@ -753,12 +753,12 @@ impl Core {
             tx.add_scope_org(id, target.id, Relation::Route).await?;
             tx.add_delivery(id, target.id, org_id, s.user_id, &now)
                 .await?;
-            tx.add_notification(
+            self.notify(
+                &mut tx,
                 target.id,
                 "advisory_delivered",
                 Some(id),
                 &format!("{exercise}情報提供 {n} が届きました。"),
-                &now,
             )
             .await?;
         }
@@ -842,12 +842,12 @@ impl Core {
             let m = orgs
                 .by_code(code)
                 .ok_or_else(|| CoreError::invalid("ministry", "省庁が見つかりません。"))?;
-            tx.add_notification(
+            self.notify(
+                &mut tx,
                 m.id,
                 "inquiry_answered",
                 Some(id),
                 "情報提供への問い合わせに回答がありました。",
-                &now,
             )
             .await?;
             m.id
@@ -858,12 +858,12 @@ impl Core {
                 return Err(CoreError::Forbidden);
             }
             for n in tx.org_ids_with_role("nisc").await? {
-                tx.add_notification(
+                self.notify(
+                    &mut tx,
                     n,
                     "inquiry",
                     Some(id),
                     "情報提供への問い合わせが届いています。",
-                    &now,
                 )
                 .await?;
             }

@@ -8,6 +8,7 @@ pub mod advisories;
 mod auth;
 pub mod demo;
 mod error;
+pub mod notify;
 pub mod reports;
 
 use std::sync::{Arc, RwLock};
@@ -52,6 +53,8 @@ pub struct CoreConfig {
     pub require_admin_totp: bool,
     /// Minimum password length.
     pub min_password_len: usize,
+    /// E-mail and webhook delivery.
+    pub notify: notify::NotifyConfig,
 }
 
 impl Default for CoreConfig {
@@ -62,6 +65,7 @@ impl Default for CoreConfig {
             lockout_minutes: 15,
             require_admin_totp: false,
             min_password_len: 12,
+            notify: notify::NotifyConfig::default(),
         }
     }
 }

@@ -612,12 +612,12 @@ impl Core {
         }
         tx.touch_report(report_id, &now).await?;
         let label = format!("第{edition}報");
-        tx.add_notification(
+        self.notify(
+            tx,
             to,
             "report_received",
             Some(report_id),
             &format!("情報連絡（{label}）を受信しました。"),
-            &now,
         )
         .await?;
         if recipient.roles.contains(&Role::Nisc) {
@@ -644,12 +644,12 @@ impl Core {
                         .collect();
                     route.insert(report.origin_org_id);
                     for org in route {
-                        tx.add_notification(
+                        self.notify(
+                            tx,
                             org,
                             "report_numbered",
                             Some(report_id),
                             &format!("情報連絡に識別番号 R{n} が付与されました。"),
-                            &now,
                         )
                         .await?;
                     }

@@ -9,6 +9,7 @@
 mod advisories;
 mod audit;
 mod orgs;
+mod outbox;
 mod reference;
 mod reports;
 pub mod scope;
@@ -29,6 +30,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 pub use advisories::{AdvisoryEditionRow, AdvisoryRow, DeliveryRow, InquiryRow, ScopeRequestRow};
 pub use audit::NewAudit;
 pub use orgs::{NewOrg, OrgRow};
+pub use outbox::{NewOutbox, OutboxRow, WebhookRow};
 pub use reports::{
     AttachmentRow, NewVersion, NotificationRow, ReportQuery, ReportRow, TransmissionRow, VersionRow,
 };

@@ -214,3 +214,55 @@ pub async fn revoke_token(
     state.core.revoke_api_token(&auth.session, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationSetting {
+    /// The event code.
+    pub event: String,
+    /// The event in Japanese.
+    pub label: String,
+    /// Whether the caller is e-mailed about it (as a sharing contact).
+    pub email: bool,
+}
+
+/// Which events the caller is e-mailed about.
+#[utoipa::path(get, path = "/api/v1/me/notification-settings", tag = "account", security(("bearer" = [])),
+    responses((status = 200, body = Vec<NotificationSetting>), (status = 401, body = ErrorBody)))]
+pub async fn notification_settings(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+) -> Result<Json<Vec<NotificationSetting>>, ApiError> {
+    let settings = state.core.notification_settings(&auth.session).await?;
+    Ok(Json(
+        settings
+            .into_iter()
+            .map(|(event, label, email)| NotificationSetting {
+                event,
+                label,
+                email,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationSettingsRequest {
+    /// The events to be e-mailed about; every other event is muted.
+    pub enabled: Vec<String>,
+}
+
+/// Choose which events the caller is e-mailed about.
+#[utoipa::path(post, path = "/api/v1/me/notification-settings", tag = "account", security(("bearer" = [])), request_body = NotificationSettingsRequest,
+    responses((status = 204, description = "saved"), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_notification_settings(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    ApiJson(req): ApiJson<NotificationSettingsRequest>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .core
+        .set_notification_settings(&auth.session, &req.enabled)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

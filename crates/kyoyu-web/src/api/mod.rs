@@ -80,6 +80,10 @@ pub fn routes(max_upload_bytes: usize) -> (Router<AppState>, OpenApiDoc) {
         .routes(routes!(account::me))
         .routes(routes!(account::list_tokens, account::create_token))
         .routes(routes!(account::revoke_token))
+        .routes(routes!(
+            account::notification_settings,
+            account::set_notification_settings
+        ))
         .routes(routes!(orgs::list_orgs))
         .routes(routes!(orgs::get_org))
         .routes(routes!(orgs::list_sectors))
