@@ -473,3 +473,234 @@ async fn a_report_is_filed_anonymised_forwarded_numbered_and_followed_up_in_the_
     c.close().await.unwrap();
     db.cleanup().await;
 }
+
+async fn api_login(base: &str, email: &str) -> String {
+    let v: serde_json::Value = reqwest::Client::new()
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({ "email": email, "password": "kyoyu-demo-pass" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    v["token"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn an_advisory_is_published_forwarded_and_acknowledged_in_the_browser() {
+    let Some((_driver, port)) = chromedriver() else {
+        return;
+    };
+    let db = TestDb::sqlite().await.unwrap();
+    let core = Core::new(
+        db.store.clone(),
+        Arc::new(SystemClock),
+        CoreConfig::default(),
+    )
+    .await
+    .unwrap();
+    demo::ensure(&core).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(kyoyu_web::serve(
+        listener,
+        AppState::new(
+            core,
+            WebConfig {
+                demo: true,
+                ..WebConfig::default()
+            },
+        ),
+        std::future::pending(),
+    ));
+    // The source: an Amber report from op-electricity-1, through meti to NISC (R1).
+    let http = reqwest::Client::new();
+    let mut form: serde_json::Value =
+        serde_json::from_str(include_str!("../../../fixtures/report-fig5.json")).unwrap();
+    form["sector"] = serde_json::json!("electricity");
+    form["tlp"] = serde_json::json!("amber");
+    let op = api_login(&base, "op-electricity-1-contact@demo.example").await;
+    let t: serde_json::Value = http
+        .post(format!("{base}/api/v1/reports"))
+        .bearer_auth(&op)
+        .json(&serde_json::json!({ "form": form, "route": { "to": "meti" }, "submit": true }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let meti = api_login(&base, "meti-contact@demo.example").await;
+    let res = http
+        .post(format!("{base}/api/v1/reports/{}/forward", t["id"]))
+        .bearer_auth(&meti)
+        .json(&serde_json::json!({ "to": "nisc" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+
+    let c = browser(port).await;
+    log_in(&c, &base, "nisc-contact@demo.example").await;
+    c.goto(&format!("{base}/advisories/new")).await.unwrap();
+    c.find(Locator::Css("input[name=sectors][value=electricity]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=tlp][value=amber]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=basis][value=attack]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Id("exercise"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Id("overview"))
+        .await
+        .unwrap()
+        .send_keys("制御系ネットワークへの不審な通信が確認されています。")
+        .await
+        .unwrap();
+    c.find(Locator::Id("countermeasures"))
+        .await
+        .unwrap()
+        .send_keys("通信ログを確認し、該当する宛先を遮断してください。")
+        .await
+        .unwrap();
+    c.find(Locator::Id("sources"))
+        .await
+        .unwrap()
+        .send_keys("R1")
+        .await
+        .unwrap();
+    shot(&c, "advisory-form.png").await;
+    c.find(Locator::Id("save"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("publish")).await.unwrap();
+    assert!(text_of(&c, "main").await.contains("情報源の共有範囲内です"));
+    c.find(Locator::Id("publish"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("p.notice"))
+        .await
+        .unwrap();
+    assert_eq!(text_of(&c, "#advisory-number").await, "T1");
+    assert_eq!(text_of(&c, "#advisory-title").await, "【訓練】情報提供 T1");
+
+    // meti receives, acknowledges, and forwards within the TLP.
+    log_in(&c, &base, "meti-contact@demo.example").await;
+    c.goto(&format!("{base}/advisories?delivered=true"))
+        .await
+        .unwrap();
+    c.find(Locator::Css("table.advisories a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("receive")).await.unwrap();
+    c.find(Locator::Id("receive"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Id("advisory-forward"))
+        .await
+        .unwrap();
+    c.find(Locator::Id("advisory-forward"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Id("distribution"))
+        .await
+        .unwrap();
+    let table = text_of(&c, "#distribution").await;
+    assert!(table.contains("電力セプター事務局（デモ）"), "{table}");
+    shot(&c, "advisory-distribution.png").await;
+
+    // An operator handles it with a note.
+    log_in(&c, &base, "op-electricity-1-contact@demo.example").await;
+    c.goto(&format!("{base}/advisories?delivered=true"))
+        .await
+        .unwrap();
+    c.find(Locator::Css("table.advisories a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("handle")).await.unwrap();
+    c.find(Locator::Id("handle-note"))
+        .await
+        .unwrap()
+        .send_keys("ログを確認、該当通信なし。")
+        .await
+        .unwrap();
+    c.find(Locator::Id("handle"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("p.notice"))
+        .await
+        .unwrap();
+
+    // NISC's drill report shows every organisation and who has not acknowledged yet.
+    log_in(&c, &base, "nisc-contact@demo.example").await;
+    c.goto(&format!("{base}/advisories")).await.unwrap();
+    c.find(Locator::Css("table.advisories a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Id("drill-link"))
+        .await
+        .unwrap();
+    c.find(Locator::Id("drill-link"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("drill")).await.unwrap();
+    let drill = text_of(&c, "main").await;
+    assert!(
+        drill.contains("【訓練】")
+            && drill.contains("電力デモ事業者1")
+            && drill.contains("経済産業省"),
+        "{drill}"
+    );
+    shot(&c, "advisory-drill.png").await;
+    c.close().await.unwrap();
+    db.cleanup().await;
+}

@@ -3,9 +3,10 @@
 //! the binary, so nothing is fetched from elsewhere (the service runs on closed networks).
 
 mod account;
+mod advisories;
 mod pages;
 mod report_form;
-mod reports;
+pub(crate) mod reports;
 
 use askama::Template;
 use axum::Router;
@@ -160,7 +161,28 @@ pub fn routes(max_upload_bytes: usize) -> Router<AppState> {
         .route("/reports/{id}/attachments/{aid}", get(reports::download))
         .route("/inbox", get(reports::inbox))
         .route("/follow-ups", get(reports::follow_ups))
-        .route("/advisories", get(pages::coming_advisories))
+        .route("/advisories", get(advisories::list))
+        .route(
+            "/advisories/new",
+            get(advisories::new_form).post(advisories::create),
+        )
+        .route("/advisories/{id}", get(advisories::view))
+        .route(
+            "/advisories/{id}/edit",
+            get(advisories::edit_form).post(advisories::update),
+        )
+        .route("/advisories/{id}/publish", post(advisories::publish))
+        .route(
+            "/advisories/{id}/scope-requests",
+            post(advisories::request_scope),
+        )
+        .route("/advisories/{id}/forward", post(advisories::forward))
+        .route("/advisories/{id}/ack", post(advisories::ack))
+        .route("/advisories/{id}/inquiries", post(advisories::inquire))
+        .route("/advisories/{id}/drill", get(advisories::drill))
+        .route("/advisories/{id}/print", get(advisories::print))
+        .route("/scope-requests", get(advisories::scope_requests))
+        .route("/scope-requests/{id}/decision", post(advisories::decide))
         .route("/risk", get(pages::coming_risk))
         .route("/account", get(account::page))
         .route("/account/password", post(account::password))

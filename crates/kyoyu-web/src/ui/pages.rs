@@ -307,10 +307,6 @@ async fn coming(state: AppState, auth: PageAuth, active: &'static str, key: &str
     render(StatusCode::OK, &tpl)
 }
 
-pub async fn coming_advisories(State(state): State<AppState>, auth: PageAuth) -> Response {
-    coming(state, auth, "advisories", "nav.advisories").await
-}
-
 pub async fn coming_risk(State(state): State<AppState>, auth: PageAuth) -> Response {
     coming(state, auth, "risk", "nav.risk").await
 }

@@ -1371,17 +1371,18 @@ pub async fn thread(
 
 #[derive(Template)]
 #[template(path = "report_print.html")]
-struct PrintTpl {
-    l: L,
-    id: i64,
-    heading: String,
-    tlp_note: String,
-    rows: Vec<(String, String)>,
-    timeline: Vec<(String, String)>,
+pub struct PrintTpl {
+    pub l: L,
+    pub back_url: String,
+    pub form_title: String,
+    pub heading: String,
+    pub tlp_note: String,
+    pub rows: Vec<(String, String)>,
+    pub timeline: Vec<(String, String)>,
 }
 
 /// `■label` for the chosen options, `□label` for the others, as on the paper form.
-fn marks<T: Copy + PartialEq>(
+pub fn marks<T: Copy + PartialEq>(
     all: &[T],
     chosen: &[T],
     label: impl Fn(T) -> &'static str,
@@ -1555,7 +1556,8 @@ pub async fn print(
     ];
     let tpl = PrintTpl {
         l: JA,
-        id: t.id,
+        back_url: format!("/reports/{}", t.id),
+        form_title: t_ja("report.form_title").to_owned(),
         heading: heading_of(&t),
         tlp_note: f.tlp_note.clone(),
         rows,
