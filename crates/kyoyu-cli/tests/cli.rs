@@ -463,3 +463,122 @@ async fn two_server_processes_number_reports_without_gaps_or_duplicates() {
         }
     }
 }
+
+/// Two `kyoyu serve` processes on one database both run the notification worker: every
+/// e-mail of the outbox arrives exactly once at a real SMTP server (aiosmtpd).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_server_processes_send_each_notification_once() {
+    let python = std::env::var("KYOYU_TEST_PYTHON").unwrap_or_else(|_| "python3".to_owned());
+    if !Command::new(&python)
+        .args(["-c", "import aiosmtpd"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but Python's aiosmtpd is missing"
+        );
+        eprintln!("SKIPPED: needs Python with aiosmtpd");
+        return;
+    }
+    for (dir, db, pg) in backends().await {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mail = dir.path().join("mail");
+        let mut smtp = Command::new(&python)
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
+            .arg(&mail)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        std::fs::write(
+            dir.path().join("kyoyu.toml"),
+            format!(
+                "smtp_url = \"smtp://127.0.0.1:{port}\"\nbase_url = \"https://kyoyu.example\"\n"
+            ),
+        )
+        .unwrap();
+        let (mut first, a) = serve(dir.path(), db.as_deref());
+        let (mut second, b) = serve(dir.path(), db.as_deref());
+        let client = reqwest::Client::new();
+        let fixture: Value =
+            serde_json::from_str(include_str!("../../../fixtures/report-fig5.json")).unwrap();
+        let mut tasks = Vec::new();
+        for i in 0..8 {
+            let base = if i % 2 == 0 { a.clone() } else { b.clone() };
+            let (client, form) = (client.clone(), fixture.clone());
+            tasks.push(tokio::spawn(async move {
+                let login: Value = client
+                    .post(format!("{base}/api/v1/auth/login"))
+                    .json(&json!({ "email": "fsa-member@demo.example", "password": "kyoyu-demo-pass" }))
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                let res = client
+                    .post(format!("{base}/api/v1/reports"))
+                    .bearer_auth(login["token"].as_str().unwrap())
+                    .json(&json!({ "form": form, "route": { "to": "nisc" }, "submit": true }))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(res.status(), 201);
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        // Every report: "received" to nisc, "numbered" to fsa and nisc; sharing contacts only.
+        let expected = 8 * 3;
+        let count = || {
+            std::fs::read_dir(mail.join("new"))
+                .map(|d| d.count())
+                .unwrap_or(0)
+        };
+        for _ in 0..150 {
+            if count() >= expected {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        let mut ids = std::collections::BTreeSet::new();
+        for e in std::fs::read_dir(mail.join("new")).unwrap() {
+            let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
+            let id = text
+                .lines()
+                .find(|l| l.starts_with("Message-ID:"))
+                .unwrap()
+                .to_owned();
+            assert!(ids.insert(id.clone()), "{id} arrived twice");
+        }
+        assert_eq!(ids.len(), expected, "{db:?}");
+        for child in [&mut first, &mut second, &mut smtp] {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        if let Some(pg) = pg {
+            pg.drop_db().await;
+        }
+    }
+}

@@ -114,6 +114,8 @@ pub struct Actions {
 #[derive(Debug, Clone, Serialize)]
 pub struct ReportThread {
     pub id: i64,
+    /// An exercise (訓練): shown as 【訓練】.
+    pub exercise: bool,
     pub number: Option<String>,
     pub sector: String,
     pub sector_name: String,
@@ -612,12 +614,18 @@ impl Core {
         }
         tx.touch_report(report_id, &now).await?;
         let label = format!("第{edition}報");
+        let drill = tx
+            .versions(report_id)
+            .await?
+            .iter()
+            .any(|v| parse_form(&v.form).is_ok_and(|f| f.exercise));
+        let drill = if drill { "【訓練】" } else { "" };
         self.notify(
             tx,
             to,
             "report_received",
             Some(report_id),
-            &format!("情報連絡（{label}）を受信しました。"),
+            &format!("{drill}情報連絡（{label}）を受信しました。"),
         )
         .await?;
         if recipient.roles.contains(&Role::Nisc) {
@@ -649,7 +657,7 @@ impl Core {
                             org,
                             "report_numbered",
                             Some(report_id),
-                            &format!("情報連絡に識別番号 R{n} が付与されました。"),
+                            &format!("{drill}情報連絡に識別番号 R{n} が付与されました。"),
                         )
                         .await?;
                     }
@@ -1187,8 +1195,12 @@ impl Core {
             .and_then(|e| e.latest())
             .map(|v| v.form.tlp)
             .unwrap_or(l.scope.tlp);
+        let exercise = editions
+            .iter()
+            .any(|e| e.versions.iter().any(|v| v.form.exercise));
         Ok(ReportThread {
             id: l.report.id,
+            exercise,
             number,
             sector_name: reference.sector_name(&l.report.sector).to_owned(),
             sector: l.report.sector.clone(),
@@ -1304,6 +1316,11 @@ impl Core {
             .map(|l| l.chars().take(80).collect::<String>())
             .or_else(|| form.event.map(|e| e.label().to_owned()))
             .unwrap_or_else(|| "（概要未記入）".to_owned());
+        let title = if t.exercise {
+            format!("【訓練】{title}")
+        } else {
+            title
+        };
         let last = t.editions.last()?;
         Some(ReportSummary {
             id: t.id,

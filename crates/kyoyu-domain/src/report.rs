@@ -141,6 +141,9 @@ pub struct ReportForm {
     /// Why it is reported (2.1 ①–③).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub basis: Option<ReportBasis>,
+    /// An exercise (訓練, seed 004 図表9): labelled 【訓練】 everywhere.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub exercise: bool,
 }
 
 /// A validation failure: the API field path and a Japanese message naming the field.

@@ -724,3 +724,46 @@ async fn pages_carry_security_headers_and_the_stylesheet_is_embedded() {
         app.db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn a_user_chooses_which_events_are_mailed_on_the_account_page() {
+    for app in apps().await {
+        let ui = app.ui_login("fsa-contact@demo.example").await;
+        let html = ui
+            .get(app.url("/account"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains("通知メール") && html.contains("識別番号の付与"),
+            "{html}"
+        );
+        let csrf = hidden_csrf(&html);
+        let res = ui
+            .post(app.url("/account/notifications"))
+            .body(format!(
+                "_csrf={csrf}&enabled=report_numbered&enabled=inquiry"
+            ))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let token = app.login("fsa-contact@demo.example").await;
+        let (_, settings) = app
+            .get("/api/v1/me/notification-settings", Some(&token))
+            .await;
+        let on: Vec<&str> = settings
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["email"] == true)
+            .map(|s| s["event"].as_str().unwrap())
+            .collect();
+        assert_eq!(on, ["report_numbered", "inquiry"]);
+        app.db.cleanup().await;
+    }
+}

@@ -782,3 +782,62 @@ async fn the_seed_example_is_accepted_as_it_is() {
         app.db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn an_exercise_report_is_labelled_as_one_everywhere() {
+    for app in apps().await {
+        let op = app.login("op-railway-1-contact@demo.example").await;
+        let mut form = form_for("鉄道デモ事業者1", "railway", "green");
+        form["exercise"] = json!(true);
+        let (s, t) = app
+            .post(
+                "/api/v1/reports",
+                &op,
+                json!({ "form": form, "route": { "to": "mlit" }, "submit": true }),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{t}");
+        assert_eq!(t["exercise"], true);
+        let id = t["id"].as_i64().unwrap();
+        let mlit = app.login("mlit-contact@demo.example").await;
+        let (_, list) = app.get("/api/v1/reports", Some(&mlit)).await;
+        assert!(
+            list["items"][0]["title"]
+                .as_str()
+                .unwrap()
+                .starts_with("【訓練】"),
+            "{list}"
+        );
+        let (_, n) = app.get("/api/v1/notifications", Some(&mlit)).await;
+        assert!(
+            n["items"][0]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("【訓練】"),
+            "{n}"
+        );
+        let ui = app.ui_login("mlit-contact@demo.example").await;
+        let page = ui
+            .get(app.url(&format!("/reports/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("<h1 id=\"thread-title\">【訓練】"),
+            "the thread page says so"
+        );
+        let list_page = ui
+            .get(app.url("/reports"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(list_page.contains("【訓練】"));
+        app.db.cleanup().await;
+    }
+}

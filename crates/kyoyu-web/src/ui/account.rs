@@ -44,6 +44,7 @@ struct AccountTpl {
     tokens: Vec<TokenLine>,
     min_password_len: usize,
     pw_hint: String,
+    notifications: Vec<(String, String, bool)>,
 }
 
 #[derive(Deserialize)]
@@ -115,6 +116,10 @@ async fn show(
                 .unwrap_or_else(|| never.to_owned()),
         })
         .collect();
+    let notifications = match state.core.notification_settings(s).await {
+        Ok(n) => n,
+        Err(e) => return core_error_page(e),
+    };
     let min = state.core.config().min_password_len;
     let tpl = AccountTpl {
         l: JA,
@@ -130,6 +135,7 @@ async fn show(
             t(Locale::Ja, "error.password_too_short"),
             &[("min", &min.to_string())],
         ),
+        notifications,
     };
     render(status, &tpl)
 }
@@ -332,6 +338,35 @@ pub async fn revoke_token(
     };
     match state.core.revoke_api_token(&auth.session, id).await {
         Ok(()) => done("token_revoked"),
+        Err(e) => failed(&state, &auth, e).await,
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NotifForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    enabled: Vec<String>,
+}
+
+pub async fn notifications(
+    State(state): State<AppState>,
+    auth: PageAuth,
+    form: Result<axum_extra::extract::Form<NotifForm>, axum_extra::extract::FormRejection>,
+) -> Response {
+    let Ok(axum_extra::extract::Form(f)) = form else {
+        return error_page(StatusCode::BAD_REQUEST, t(Locale::Ja, "error.bad_request"));
+    };
+    if !csrf_ok(&auth.session.csrf, &f.csrf) {
+        return error_page(StatusCode::BAD_REQUEST, t(Locale::Ja, "error.csrf"));
+    }
+    match state
+        .core
+        .set_notification_settings(&auth.session, &f.enabled)
+        .await
+    {
+        Ok(()) => done("notif_saved"),
         Err(e) => failed(&state, &auth, e).await,
     }
 }

@@ -190,6 +190,7 @@ pub fn routes(max_upload_bytes: usize) -> Router<AppState> {
         .route("/account/totp/enable", post(account::totp_enable))
         .route("/account/totp/disable", post(account::totp_disable))
         .route("/account/tokens", post(account::create_token))
+        .route("/account/notifications", post(account::notifications))
         .route("/account/tokens/{id}/revoke", post(account::revoke_token))
 }
 

@@ -78,6 +78,7 @@ pub struct FormInput {
     pub other_contacts: String,
     pub lessons: String,
     pub basis: String,
+    pub exercise: String,
     // Route and action.
     pub to: String,
     pub anonymize: String,
@@ -236,6 +237,7 @@ impl FormInput {
             external: (external != External::default()).then_some(external),
             lessons: opt(&self.lessons),
             basis: code("basis", &self.basis, &mut errors),
+            exercise: self.exercise == "yes",
         };
         if errors.is_empty() {
             Ok(form)
@@ -296,6 +298,11 @@ impl FormInput {
             other_contacts: e.other_contacts.unwrap_or_default(),
             lessons: f.lessons.clone().unwrap_or_default(),
             basis: f.basis.map(|x| x.code().to_owned()).unwrap_or_default(),
+            exercise: if f.exercise {
+                "yes".to_owned()
+            } else {
+                String::new()
+            },
             ..FormInput::default()
         }
     }

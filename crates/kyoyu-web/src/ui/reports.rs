@@ -1189,14 +1189,16 @@ fn changed_labels(fields: &[String]) -> String {
 }
 
 fn heading_of(t: &ReportThread) -> String {
-    match &t.number {
-        Some(n) => format!("{} {n}", t_ja("nav.reports")),
-        None => format!(
-            "{}（{}）",
-            t_ja("nav.reports"),
-            t_ja("report.number_pending")
-        ),
-    }
+    let drill = if t.exercise { "【訓練】" } else { "" };
+    drill.to_owned()
+        + &match &t.number {
+            Some(n) => format!("{} {n}", t_ja("nav.reports")),
+            None => format!(
+                "{}（{}）",
+                t_ja("nav.reports"),
+                t_ja("report.number_pending")
+            ),
+        }
 }
 
 async fn show_thread(
