@@ -81,7 +81,10 @@ pub struct AdvisoryView {
     /// The heading, with 【訓練】 for an exercise.
     pub title: String,
     pub tlp: Tlp,
+    /// The edition in force (the latest).
     pub form: AdvisoryForm,
+    /// Every edition: number and publication time.
+    pub editions: Vec<(u32, Option<String>, Option<String>)>,
     pub published_at: Option<String>,
     /// NISC only: the reports it derives from, the ceiling they set, what a publication as
     /// drafted would exceed, the requests to widen it, and the source-protection lint.
@@ -719,6 +722,118 @@ impl Core {
         Ok(ok)
     }
 
+    /// NISC files a follow-up edition (続報, `T<n>-<k>`) of a published advisory: checked like a
+    /// publication (the sources' ceiling, the lint), the TLP may only narrow; it is delivered
+    /// again to every organisation that had the advisory, and to any new recipient ministry.
+    pub async fn file_advisory_follow_up(
+        &self,
+        s: &Session,
+        id: i64,
+        mut form: AdvisoryForm,
+        override_reason: Option<&str>,
+    ) -> Result<AdvisoryView> {
+        let nisc = require_nisc(s)?;
+        let mut tx = self.store.begin().await?;
+        let l = self.load_advisory(&mut tx, &s.actor, id).await?;
+        if !l.row.published {
+            return Err(CoreError::Conflict(
+                "公開前の情報提供には続報を作成できません（下書きを編集してください）".into(),
+            ));
+        }
+        let edition = l.editions.iter().map(|e| e.edition).max().unwrap_or(1) + 1;
+        form.comment = None;
+        form.number = None;
+        form.edition = edition as u32;
+        form.exercise = l.row.exercise;
+        form.validate(&self.reference()).map_err(errors)?;
+        if !form.tlp.within(l.scope.tlp) {
+            return Err(CoreError::invalid(
+                "form.tlp",
+                "続報で情報共有範囲を広げることはできません。",
+            ));
+        }
+        let reports = tx.advisory_sources(id).await?;
+        let sources = self.sources(&mut tx, id, &reports).await?;
+        let limits = advisory::exceeded(&sources, form.tlp, &form.sectors());
+        if !limits.is_empty() {
+            let list: Vec<String> = limits
+                .iter()
+                .map(|x| format!("{}（{}）", x.number, x.reason))
+                .collect();
+            return Err(CoreError::Conflict(format!(
+                "情報源の共有範囲を超えています: {}",
+                list.join("、")
+            )));
+        }
+        let orgs = Orgs::load(&mut tx).await?;
+        let hits = advisory::lint(
+            &form.texts(),
+            &self.source_needles(&mut tx, &orgs, &reports).await?,
+        );
+        let override_reason = override_reason.map(str::trim).filter(|r| !r.is_empty());
+        if !hits.is_empty() && override_reason.is_none() {
+            return Err(CoreError::Conflict(format!(
+                "情報源を特定できる記載が {} 件あります。修正するか、理由を記入してください",
+                hits.len()
+            )));
+        }
+        let now = self.now_ts();
+        tx.add_published_edition(id, edition, &to_json(&form)?, s.user_id, &now)
+            .await?;
+        if form.tlp < l.scope.tlp {
+            tx.set_scope_tlp(id, form.tlp).await?;
+        }
+        for sector in form.sectors() {
+            tx.add_scope_sector(id, &sector).await?;
+        }
+        let number = advisory::edition_number(l.row.number, edition as u32).unwrap_or_default();
+        let drill = if l.row.exercise { "【訓練】" } else { "" };
+        let mut notified = tx.redeliver(id, edition, &now).await?;
+        for ministry in form.ministries() {
+            let Some(org) = orgs.by_id.values().find(|o| {
+                o.roles.contains(&Role::SectorMinistry)
+                    && o.ministry.as_deref() == Some(ministry.as_str())
+            }) else {
+                continue;
+            };
+            if !notified.contains(&org.id) {
+                tx.add_scope_org(id, org.id, Relation::Recipient).await?;
+                tx.add_delivery(id, org.id, nisc, s.user_id, &now).await?;
+                notified.push(org.id);
+            }
+        }
+        for org in notified {
+            self.notify(
+                &mut tx,
+                org,
+                "advisory_delivered",
+                Some(id),
+                &format!("{drill}情報提供 {number}（続報）が届きました。"),
+            )
+            .await?;
+        }
+        if let Some(reason) = override_reason {
+            self.audit(
+                &mut tx,
+                &s.actor,
+                "advisory_lint_overridden",
+                &format!("advisory:{id}"),
+                serde_json::json!({ "hits": hits.len(), "reason": reason }),
+            )
+            .await?;
+        }
+        self.audit(
+            &mut tx,
+            &s.actor,
+            "advisory_follow_up_published",
+            &format!("advisory:{id}"),
+            serde_json::json!({ "number": number }),
+        )
+        .await?;
+        tx.commit().await?;
+        self.get_advisory(&s.actor, id).await
+    }
+
     /// A ministry or CEPTOAR passes the advisory on.
     pub async fn forward_advisory(
         &self,
@@ -890,7 +1005,8 @@ impl Core {
         let orgs = Orgs::load(&mut tx).await?;
         let my_org = actor.org().map(|o| o.id);
         let is_nisc = actor.has_role(Role::Nisc);
-        let number = advisory::edition_number(l.row.number, 1);
+        let latest = l.editions.iter().map(|e| e.edition).max().unwrap_or(1) as u32;
+        let number = advisory::edition_number(l.row.number, latest);
         let mut form = l.form.clone();
         form.number = number.clone();
         let (sources, ceiling, limits, lint, requests) = if is_nisc {
@@ -989,6 +1105,17 @@ impl Core {
             title,
             tlp: l.scope.tlp,
             published_at: l.editions.last().and_then(|e| e.published_at.clone()),
+            editions: l
+                .editions
+                .iter()
+                .map(|e| {
+                    (
+                        e.edition as u32,
+                        advisory::edition_number(l.row.number, e.edition as u32),
+                        e.published_at.clone(),
+                    )
+                })
+                .collect(),
             form,
             sources,
             ceiling,
@@ -1023,7 +1150,8 @@ impl Core {
             let mut tx = self.store.read().await?;
             let l = self.load_advisory(&mut tx, actor, id).await?;
             let mine = l.deliveries.iter().find(|d| Some(d.org_id) == my_org);
-            let number = advisory::edition_number(l.row.number, 1);
+            let latest = l.editions.iter().map(|e| e.edition).max().unwrap_or(1) as u32;
+            let number = advisory::edition_number(l.row.number, latest);
             out.push(AdvisorySummary {
                 id,
                 title: format!(

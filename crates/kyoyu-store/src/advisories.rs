@@ -329,6 +329,55 @@ impl Tx {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Adds a published follow-up edition.
+    pub async fn add_published_edition(
+        &mut self,
+        id: i64,
+        edition: i64,
+        form: &str,
+        by: i64,
+        at: &str,
+    ) -> Result<()> {
+        sqlx::query("INSERT INTO advisory_editions (advisory_id, edition, form, state, author_user_id, created_at, published_at) VALUES ($1, $2, $3, 'published', $4, $5, $6)")
+            .bind(id)
+            .bind(edition)
+            .bind(form)
+            .bind(by)
+            .bind(at)
+            .bind(at)
+            .execute(self.conn())
+            .await
+            .map_err(|e| StoreError::conflict_or(e, format!("advisory {id} edition {edition}")))?;
+        sqlx::query("UPDATE advisories SET updated_at = $1 WHERE id = $2")
+            .bind(at)
+            .bind(id)
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// Delivers a follow-up edition again to every organisation that had the advisory:
+    /// receipt and handling start over for the new edition.
+    pub async fn redeliver(&mut self, id: i64, edition: i64, at: &str) -> Result<Vec<i64>> {
+        sqlx::query(
+            "UPDATE advisory_deliveries SET edition = $1, delivered_at = $2, received_at = NULL, received_by = NULL, handled_at = NULL, handled_by = NULL, note = '' WHERE advisory_id = $3",
+        )
+        .bind(edition)
+        .bind(at)
+        .bind(id)
+        .execute(self.conn())
+        .await?;
+        let rows = sqlx::query(
+            "SELECT org_id FROM advisory_deliveries WHERE advisory_id = $1 ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(self.conn())
+        .await?;
+        rows.iter()
+            .map(|r| r.try_get::<i64, _>("org_id").map_err(StoreError::from))
+            .collect()
+    }
+
     /// Delivers to an organisation once; false when it already has the advisory.
     pub async fn add_delivery(
         &mut self,

@@ -284,6 +284,43 @@ async fn an_advisory_is_drafted_under_the_ceiling_published_distributed_and_ackn
             .await;
         assert_eq!(cep_drill["rows"].as_array().unwrap().len(), 2);
 
+        // A follow-up (続報): T1-2, delivered again, receipt starts over; it cannot widen the TLP.
+        let mut next = adv_form_from(&app, id, &nisc).await;
+        next["countermeasures"] = json!("修正版が公開されました。適用してください。");
+        next["tlp"] = json!("white");
+        let (s, e) = app
+            .post(
+                &format!("/api/v1/advisories/{id}/editions"),
+                &nisc,
+                json!({ "form": next, "override_reason": "訓練" }),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+        next["tlp"] = json!("green");
+        let (s, adv) = app
+            .post(
+                &format!("/api/v1/advisories/{id}/editions"),
+                &nisc,
+                json!({ "form": next, "override_reason": "訓練" }),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{adv}");
+        assert_eq!(adv["number"], "T1-2");
+        assert_eq!(adv["editions"].as_array().unwrap().len(), 2);
+        assert!(
+            adv["deliveries"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|d| d["received_at"].is_null()),
+            "receipt starts over"
+        );
+        let (_, n) = app.get("/api/v1/notifications", Some(&meti)).await;
+        assert!(
+            n["items"][0]["message"].as_str().unwrap().contains("T1-2"),
+            "{n}"
+        );
+
         // Outside the audience: 404.
         let outsider = app.login("outsider-contact@demo.example").await;
         assert_eq!(
@@ -350,4 +387,13 @@ async fn only_nisc_drafts_and_drafts_stay_with_nisc() {
         );
         app.db.cleanup().await;
     }
+}
+
+async fn adv_form_from(app: &TestApp, id: i64, token: &str) -> Value {
+    let (_, adv) = app
+        .get(&format!("/api/v1/advisories/{id}"), Some(token))
+        .await;
+    let mut form = adv["form"].clone();
+    form["number"] = Value::Null;
+    form
 }

@@ -295,3 +295,35 @@ pub async fn decide(
     )
     .into_response())
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FollowUp {
+    #[schema(value_type = Object)]
+    pub form: AdvisoryForm,
+    /// Required when the source-protection lint finds something.
+    #[serde(default)]
+    pub override_reason: Option<String>,
+}
+
+/// NISC publishes a follow-up edition (`T<n>-<k>`): delivered again to every organisation that
+/// had the advisory; receipt and handling start over.
+#[utoipa::path(post, path = "/api/v1/advisories/{id}/editions", tag = "advisories", security(("bearer" = [])), params(("id" = String, Path)), request_body = FollowUp,
+    responses((status = 201, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn follow_up(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<FollowUp>,
+) -> Result<Response, ApiError> {
+    let v = state
+        .core
+        .file_advisory_follow_up(
+            &auth.session,
+            id_of(&id)?,
+            req.form,
+            req.override_reason.as_deref(),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(v)).into_response())
+}

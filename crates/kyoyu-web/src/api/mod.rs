@@ -68,6 +68,7 @@ pub fn routes(max_upload_bytes: usize) -> (Router<AppState>, OpenApiDoc) {
         .routes(routes!(advisories::create, advisories::list))
         .routes(routes!(advisories::get, advisories::update))
         .routes(routes!(advisories::publish))
+        .routes(routes!(advisories::follow_up))
         .routes(routes!(advisories::forward))
         .routes(routes!(advisories::ack))
         .routes(routes!(advisories::inquire))

@@ -135,6 +135,7 @@ pub struct Input {
     pub contact_email: String,
     #[serde(rename = "sources")]
     pub sources_text: String,
+    pub override_reason: String,
     #[serde(rename = "_csrf")]
     pub csrf: String,
 }
@@ -229,6 +230,7 @@ impl Input {
             contact_fax: f.contact.fax.clone(),
             contact_email: f.contact.email.clone(),
             sources_text: sources,
+            override_reason: String::new(),
             csrf: String::new(),
         }
     }
@@ -241,6 +243,7 @@ struct FormTpl {
     chrome: Chrome,
     heading: String,
     post_url: String,
+    follow_up: bool,
     input: Input,
     errors: Vec<String>,
     sector_groups: Vec<OptGroup>,
@@ -276,10 +279,12 @@ async fn form_page(
                 .collect(),
         })
         .collect();
+    let follow_up = post_url.ends_with("/follow-up");
     let tpl = FormTpl {
         l: JA,
         chrome: Chrome::for_session(state, s, "advisories").await,
         heading,
+        follow_up,
         post_url,
         input,
         errors,
@@ -979,5 +984,83 @@ pub async fn decide(
     {
         Ok(_) => Redirect::to("/scope-requests").into_response(),
         Err(e) => core_error_page(e),
+    }
+}
+
+pub async fn follow_up_form(
+    State(state): State<AppState>,
+    auth: PageAuth,
+    Path(id): Path<String>,
+) -> Response {
+    let v = match view_or_page(&state, &auth, &id).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let mut input = Input::from_form(&v.form, String::new());
+    input.provided_at = local(&chrono::Utc::now().with_timezone(&jst()));
+    form_page(
+        &state,
+        &auth.session,
+        format!("{}（{}）", t_ja("advisory.follow_up"), v.title),
+        format!("/advisories/{}/follow-up", v.id),
+        input,
+        Vec::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn follow_up(
+    State(state): State<AppState>,
+    auth: PageAuth,
+    Path(id): Path<String>,
+    form: FormResult<Input>,
+) -> Response {
+    let Ok(Form(input)) = form else {
+        return error_page(StatusCode::BAD_REQUEST, t_ja("error.bad_request"));
+    };
+    if let Err(r) = check_csrf(&auth, &input.csrf) {
+        return r;
+    }
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(StatusCode::NOT_FOUND, t_ja("error.not_found"));
+    };
+    let heading = t_ja("advisory.follow_up").to_owned();
+    let post_url = format!("/advisories/{id}/follow-up");
+    let form = match input.to_form(&state) {
+        Ok(f) => f,
+        Err(errors) => {
+            return form_page(
+                &state,
+                &auth.session,
+                heading,
+                post_url,
+                input,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    let reason = Some(input.override_reason.as_str()).filter(|r| !r.trim().is_empty());
+    match state
+        .core
+        .file_advisory_follow_up(&auth.session, id, form, reason)
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/advisories/{id}?done=published")).into_response(),
+        Err(e) => {
+            let api = ApiError::from(e);
+            form_page(
+                &state,
+                &auth.session,
+                heading,
+                post_url,
+                input,
+                vec![api.message],
+                api.status,
+            )
+            .await
+        }
     }
 }

@@ -173,6 +173,10 @@ pub fn routes(max_upload_bytes: usize) -> Router<AppState> {
         )
         .route("/advisories/{id}/publish", post(advisories::publish))
         .route(
+            "/advisories/{id}/follow-up",
+            get(advisories::follow_up_form).post(advisories::follow_up),
+        )
+        .route(
             "/advisories/{id}/scope-requests",
             post(advisories::request_scope),
         )
