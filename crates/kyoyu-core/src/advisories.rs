@@ -572,6 +572,90 @@ impl Core {
         })
     }
 
+    /// The checks every publication passes, first edition or follow-up: within the sources'
+    /// ceiling, and no lint hit unless overridden with a written reason (audited).
+    async fn check_publishable(
+        &self,
+        tx: &mut Tx,
+        s: &Session,
+        id: i64,
+        form: &AdvisoryForm,
+        override_reason: Option<&str>,
+    ) -> Result<Orgs> {
+        let reports = tx.advisory_sources(id).await?;
+        let sources = self.sources(tx, id, &reports).await?;
+        let limits = advisory::exceeded(&sources, form.tlp, &form.sectors());
+        if !limits.is_empty() {
+            let list: Vec<String> = limits
+                .iter()
+                .map(|x| format!("{}（{}）", x.number, x.reason))
+                .collect();
+            return Err(CoreError::Conflict(format!(
+                "情報源の共有範囲を超えています。変更依頼の承諾が必要です: {}",
+                list.join("、")
+            )));
+        }
+        let orgs = Orgs::load(tx).await?;
+        let hits = advisory::lint(
+            &form.texts(),
+            &self.source_needles(tx, &orgs, &reports).await?,
+        );
+        match (
+            hits.is_empty(),
+            override_reason.map(str::trim).filter(|r| !r.is_empty()),
+        ) {
+            (true, _) => {}
+            (false, None) => {
+                return Err(CoreError::Conflict(format!(
+                    "情報源を特定できる記載が {} 件あります。修正するか、理由を記入して公開してください",
+                    hits.len()
+                )));
+            }
+            (false, Some(reason)) => {
+                self.audit(
+                    tx,
+                    &s.actor,
+                    "advisory_lint_overridden",
+                    &format!("advisory:{id}"),
+                    serde_json::json!({ "hits": hits.len(), "reason": reason }),
+                )
+                .await?;
+            }
+        }
+        Ok(orgs)
+    }
+
+    /// Delivers to the form's recipient ministries that do not have the advisory yet.
+    #[allow(clippy::too_many_arguments)]
+    async fn deliver_to_ministries(
+        &self,
+        tx: &mut Tx,
+        s: &Session,
+        orgs: &Orgs,
+        id: i64,
+        nisc: i64,
+        form: &AdvisoryForm,
+        have: &[i64],
+        now: &str,
+    ) -> Result<Vec<i64>> {
+        let mut added = Vec::new();
+        for ministry in form.ministries() {
+            let Some(org) = orgs.by_id.values().find(|o| {
+                o.roles.contains(&Role::SectorMinistry)
+                    && o.ministry.as_deref() == Some(ministry.as_str())
+            }) else {
+                continue;
+            };
+            if have.contains(&org.id) || added.contains(&org.id) {
+                continue;
+            }
+            tx.add_scope_org(id, org.id, Relation::Recipient).await?;
+            tx.add_delivery(id, org.id, nisc, s.user_id, now).await?;
+            added.push(org.id);
+        }
+        Ok(added)
+    }
+
     /// Publishes: refused beyond the scope ceiling until every limiting source accepted; refused
     /// with lint hits unless `override_reason` is given (audited). Numbers it `T<n>` and
     /// delivers it to the recipient ministries.
@@ -587,59 +671,24 @@ impl Core {
         if l.row.published {
             return Err(CoreError::Conflict("既に公開済みです".into()));
         }
-        let reports = tx.advisory_sources(id).await?;
-        let sources = self.sources(&mut tx, id, &reports).await?;
-        let limits = advisory::exceeded(&sources, l.form.tlp, &l.form.sectors());
-        if !limits.is_empty() {
-            let list: Vec<String> = limits
-                .iter()
-                .map(|x| format!("{}（{}）", x.number, x.reason))
-                .collect();
-            return Err(CoreError::Conflict(format!(
-                "情報源の共有範囲を超えています。変更依頼の承諾が必要です: {}",
-                list.join("、")
-            )));
-        }
-        let orgs = Orgs::load(&mut tx).await?;
-        let needles = self.source_needles(&mut tx, &orgs, &reports).await?;
-        let hits = advisory::lint(&l.form.texts(), &needles);
-        let override_reason = override_reason.map(str::trim).filter(|r| !r.is_empty());
-        if !hits.is_empty() && override_reason.is_none() {
-            return Err(CoreError::Conflict(format!(
-                "情報源を特定できる記載が {} 件あります。修正するか、理由を記入して公開してください",
-                hits.len()
-            )));
-        }
+        let orgs = self
+            .check_publishable(&mut tx, s, id, &l.form, override_reason)
+            .await?;
         let now = self.now_ts();
         let n = tx.next_counter("T").await?;
         tx.publish_advisory(id, n, &now).await?;
         tx.set_scope_shared(id).await?;
-        let exercise = if l.row.exercise { "【訓練】" } else { "" };
-        for ministry in l.form.ministries() {
-            let Some(org) = orgs.by_id.values().find(|o| {
-                o.roles.contains(&Role::SectorMinistry)
-                    && o.ministry.as_deref() == Some(ministry.as_str())
-            }) else {
-                continue;
-            };
-            tx.add_scope_org(id, org.id, Relation::Recipient).await?;
-            tx.add_delivery(id, org.id, nisc, s.user_id, &now).await?;
+        let drill = if l.row.exercise { "【訓練】" } else { "" };
+        for org in self
+            .deliver_to_ministries(&mut tx, s, &orgs, id, nisc, &l.form, &[], &now)
+            .await?
+        {
             self.notify(
                 &mut tx,
-                org.id,
+                org,
                 "advisory_delivered",
                 Some(id),
-                &format!("{exercise}情報提供 T{n} が届きました。"),
-            )
-            .await?;
-        }
-        if let Some(reason) = override_reason {
-            self.audit(
-                &mut tx,
-                &s.actor,
-                "advisory_lint_overridden",
-                &format!("advisory:{id}"),
-                serde_json::json!({ "hits": hits.len(), "reason": reason }),
+                &format!("{drill}情報提供 T{n} が届きました。"),
             )
             .await?;
         }
@@ -752,31 +801,9 @@ impl Core {
                 "続報で情報共有範囲を広げることはできません。",
             ));
         }
-        let reports = tx.advisory_sources(id).await?;
-        let sources = self.sources(&mut tx, id, &reports).await?;
-        let limits = advisory::exceeded(&sources, form.tlp, &form.sectors());
-        if !limits.is_empty() {
-            let list: Vec<String> = limits
-                .iter()
-                .map(|x| format!("{}（{}）", x.number, x.reason))
-                .collect();
-            return Err(CoreError::Conflict(format!(
-                "情報源の共有範囲を超えています: {}",
-                list.join("、")
-            )));
-        }
-        let orgs = Orgs::load(&mut tx).await?;
-        let hits = advisory::lint(
-            &form.texts(),
-            &self.source_needles(&mut tx, &orgs, &reports).await?,
-        );
-        let override_reason = override_reason.map(str::trim).filter(|r| !r.is_empty());
-        if !hits.is_empty() && override_reason.is_none() {
-            return Err(CoreError::Conflict(format!(
-                "情報源を特定できる記載が {} 件あります。修正するか、理由を記入してください",
-                hits.len()
-            )));
-        }
+        let orgs = self
+            .check_publishable(&mut tx, s, id, &form, override_reason)
+            .await?;
         let now = self.now_ts();
         tx.add_published_edition(id, edition, &to_json(&form)?, s.user_id, &now)
             .await?;
@@ -789,19 +816,10 @@ impl Core {
         let number = advisory::edition_number(l.row.number, edition as u32).unwrap_or_default();
         let drill = if l.row.exercise { "【訓練】" } else { "" };
         let mut notified = tx.redeliver(id, edition, &now).await?;
-        for ministry in form.ministries() {
-            let Some(org) = orgs.by_id.values().find(|o| {
-                o.roles.contains(&Role::SectorMinistry)
-                    && o.ministry.as_deref() == Some(ministry.as_str())
-            }) else {
-                continue;
-            };
-            if !notified.contains(&org.id) {
-                tx.add_scope_org(id, org.id, Relation::Recipient).await?;
-                tx.add_delivery(id, org.id, nisc, s.user_id, &now).await?;
-                notified.push(org.id);
-            }
-        }
+        let added = self
+            .deliver_to_ministries(&mut tx, s, &orgs, id, nisc, &form, &notified, &now)
+            .await?;
+        notified.extend(added);
         for org in notified {
             self.notify(
                 &mut tx,
@@ -809,16 +827,6 @@ impl Core {
                 "advisory_delivered",
                 Some(id),
                 &format!("{drill}情報提供 {number}（続報）が届きました。"),
-            )
-            .await?;
-        }
-        if let Some(reason) = override_reason {
-            self.audit(
-                &mut tx,
-                &s.actor,
-                "advisory_lint_overridden",
-                &format!("advisory:{id}"),
-                serde_json::json!({ "hits": hits.len(), "reason": reason }),
             )
             .await?;
         }

@@ -55,6 +55,30 @@ fn chromedriver() -> Option<(Driver, u16)> {
     Some((Driver(child), port))
 }
 
+/// The service with the demo world on a fresh SQLite database, on a free port.
+async fn boot() -> (TestDb, String) {
+    let db = TestDb::sqlite().await.unwrap();
+    let core = Core::new(
+        db.store.clone(),
+        Arc::new(SystemClock),
+        CoreConfig::default(),
+    )
+    .await
+    .unwrap();
+    demo::ensure(&core).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let state = AppState::new(
+        core,
+        WebConfig {
+            demo: true,
+            ..WebConfig::default()
+        },
+    );
+    tokio::spawn(kyoyu_web::serve(listener, state, std::future::pending()));
+    (db, base)
+}
+
 async fn browser(port: u16) -> fantoccini::Client {
     // Several rustls providers are compiled in through dev-dependencies; pick one.
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -89,28 +113,7 @@ async fn a_demo_user_logs_in_with_a_real_browser() {
     let Some((_driver, port)) = chromedriver() else {
         return;
     };
-    let db = TestDb::sqlite().await.unwrap();
-    let core = Core::new(
-        db.store.clone(),
-        Arc::new(SystemClock),
-        CoreConfig::default(),
-    )
-    .await
-    .unwrap();
-    demo::ensure(&core).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(kyoyu_web::serve(
-        listener,
-        AppState::new(
-            core,
-            WebConfig {
-                demo: true,
-                ..WebConfig::default()
-            },
-        ),
-        std::future::pending(),
-    ));
+    let (db, base) = boot().await;
 
     let c = browser(port).await;
     c.goto(&format!("{base}/")).await.unwrap();
@@ -274,28 +277,7 @@ async fn a_report_is_filed_anonymised_forwarded_numbered_and_followed_up_in_the_
     let Some((_driver, port)) = chromedriver() else {
         return;
     };
-    let db = TestDb::sqlite().await.unwrap();
-    let core = Core::new(
-        db.store.clone(),
-        Arc::new(SystemClock),
-        CoreConfig::default(),
-    )
-    .await
-    .unwrap();
-    demo::ensure(&core).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(kyoyu_web::serve(
-        listener,
-        AppState::new(
-            core,
-            WebConfig {
-                demo: true,
-                ..WebConfig::default()
-            },
-        ),
-        std::future::pending(),
-    ));
+    let (db, base) = boot().await;
     let c = browser(port).await;
 
     // The operator files 第1報 via its CEPTOAR, asking for anonymisation.
@@ -492,28 +474,7 @@ async fn an_advisory_is_published_forwarded_and_acknowledged_in_the_browser() {
     let Some((_driver, port)) = chromedriver() else {
         return;
     };
-    let db = TestDb::sqlite().await.unwrap();
-    let core = Core::new(
-        db.store.clone(),
-        Arc::new(SystemClock),
-        CoreConfig::default(),
-    )
-    .await
-    .unwrap();
-    demo::ensure(&core).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(kyoyu_web::serve(
-        listener,
-        AppState::new(
-            core,
-            WebConfig {
-                demo: true,
-                ..WebConfig::default()
-            },
-        ),
-        std::future::pending(),
-    ));
+    let (db, base) = boot().await;
     // The source: an Amber report from op-electricity-1, through meti to NISC (R1).
     let http = reqwest::Client::new();
     let mut form: serde_json::Value =
