@@ -98,7 +98,22 @@ pub struct AdvisoryView {
     /// NISC: every delivery; a forwarder: its own and those it made; others: their own.
     pub deliveries: Vec<DeliveryView>,
     pub inquiries: Vec<InquiryView>,
+    /// 別紙: documents, and samples (served only inside a password-protected zip).
+    pub attachments: Vec<AttachmentInfo>,
     pub actions: AdvisoryActions,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AttachmentInfo {
+    pub id: i64,
+    pub kind: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub sha1: String,
+    pub md5: String,
+    pub at: String,
 }
 
 /// One line of the drill report.
@@ -134,6 +149,13 @@ pub struct AdvisorySummary {
     pub published_at: Option<String>,
     pub my_received_at: Option<String>,
     pub my_handled_at: Option<String>,
+}
+
+/// The texts the lint reads: the form's, and the attachments' file names.
+fn lint_texts<'a>(form: &'a AdvisoryForm, names: &'a [String]) -> Vec<(&'static str, &'a str)> {
+    let mut texts = form.texts();
+    texts.extend(names.iter().map(|n| ("attachments", n.as_str())));
+    texts
 }
 
 fn secs(from: &str, to: &Option<String>) -> Option<i64> {
@@ -1023,7 +1045,13 @@ impl Core {
             let ceiling = advisory::ceiling(&scopes);
             let limits = advisory::exceeded(&scopes, form.tlp, &form.sectors());
             let needles = self.source_needles(&mut tx, &orgs, &reports).await?;
-            let lint = advisory::lint(&form.texts(), &needles);
+            let names: Vec<String> = tx
+                .advisory_attachments(id)
+                .await?
+                .into_iter()
+                .map(|a| a.file_name)
+                .collect();
+            let lint = advisory::lint(&lint_texts(&form, &names), &needles);
             let mut requests = Vec::new();
             for q in tx.scope_requests_of_advisory(id).await? {
                 requests.push(self.request_view(&mut tx, &q).await?);
@@ -1066,6 +1094,22 @@ impl Core {
                 author: orgs.r(q.author_org_id),
                 text: q.text,
                 at: q.at,
+            })
+            .collect();
+        let attachments = tx
+            .advisory_attachments(id)
+            .await?
+            .into_iter()
+            .map(|a| AttachmentInfo {
+                id: a.id,
+                kind: a.kind,
+                file_name: a.file_name,
+                content_type: a.content_type,
+                size: a.size,
+                sha256: a.sha256,
+                sha1: a.sha1,
+                md5: a.md5,
+                at: a.at,
             })
             .collect();
         let mut actions = AdvisoryActions::default();
@@ -1132,6 +1176,7 @@ impl Core {
             scope_requests: requests,
             deliveries,
             inquiries,
+            attachments,
             actions,
         })
     }
@@ -1224,6 +1269,108 @@ impl Core {
                     seconds_to_handle: secs(&d.delivered_at, &d.handled_at),
                 })
                 .collect(),
+        })
+    }
+}
+
+impl Core {
+    /// NISC attaches a document or a sample (別紙) to an advisory.
+    pub async fn add_advisory_attachment(
+        &self,
+        s: &Session,
+        id: i64,
+        up: crate::reports::Upload<'_>,
+    ) -> Result<AttachmentInfo> {
+        use sha1::Digest as _;
+        require_nisc(s)?;
+        if !matches!(up.kind, "document" | "sample") {
+            return Err(CoreError::invalid(
+                "kind",
+                "document または sample を指定してください。",
+            ));
+        }
+        if up.bytes.is_empty() {
+            return Err(CoreError::invalid("file", "空のファイルは添付できません。"));
+        }
+        let mut tx = self.store.begin().await?;
+        self.load_advisory(&mut tx, &s.actor, id).await?;
+        let sha256 = hex::encode(sha2::Sha256::digest(up.bytes));
+        let row = kyoyu_store::AdvisoryAttachmentRow {
+            id: 0,
+            kind: up.kind.to_owned(),
+            file_name: crate::reports::sanitize_file_name(up.file_name),
+            content_type: if up.kind == "sample" {
+                "application/octet-stream".into()
+            } else {
+                crate::reports::sanitize_content_type(up.content_type)
+            },
+            size: up.bytes.len() as i64,
+            sha1: hex::encode(sha1::Sha1::digest(up.bytes)),
+            md5: hex::encode(md5::Md5::digest(up.bytes)),
+            sha256: sha256.clone(),
+            at: self.now_ts(),
+        };
+        tx.put_blob(&sha256, up.bytes).await?;
+        let aid = tx.add_advisory_attachment(id, &row, s.user_id).await?;
+        self.audit(
+            &mut tx,
+            &s.actor,
+            "advisory_attachment_added",
+            &format!("advisory:{id}"),
+            serde_json::json!({ "attachment": aid, "sha256": sha256 }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(AttachmentInfo {
+            id: aid,
+            kind: row.kind,
+            file_name: row.file_name,
+            content_type: row.content_type,
+            size: row.size,
+            sha256: row.sha256,
+            sha1: row.sha1,
+            md5: row.md5,
+            at: row.at,
+        })
+    }
+
+    /// Downloads an advisory attachment the caller may see (samples only as a zip).
+    pub async fn download_advisory_attachment(
+        &self,
+        actor: &Actor,
+        id: i64,
+        aid: i64,
+        sample_password: &str,
+    ) -> Result<crate::reports::Download> {
+        let v = self.get_advisory(actor, id).await?;
+        let Some(a) = v.attachments.iter().find(|a| a.id == aid) else {
+            return Err(CoreError::NotFound);
+        };
+        let bytes = self.store.read().await?.blob(&a.sha256).await?;
+        let mut tx = self.store.begin().await?;
+        self.audit(
+            &mut tx,
+            actor,
+            "advisory_attachment_downloaded",
+            &format!("advisory:{id}"),
+            serde_json::json!({ "attachment": aid }),
+        )
+        .await?;
+        tx.commit().await?;
+        if a.kind == "sample" {
+            let zipped = crate::reports::zip_sample(&a.file_name, &bytes, sample_password)?;
+            return Ok(crate::reports::Download {
+                file_name: format!("{}.zip", a.file_name),
+                content_type: "application/zip".into(),
+                bytes: zipped,
+                zipped: true,
+            });
+        }
+        Ok(crate::reports::Download {
+            file_name: a.file_name.clone(),
+            content_type: a.content_type.clone(),
+            bytes,
+            zipped: false,
         })
     }
 }

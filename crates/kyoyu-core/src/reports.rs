@@ -1594,7 +1594,7 @@ impl Core {
     }
 }
 
-fn sanitize_content_type(ct: &str) -> String {
+pub(crate) fn sanitize_content_type(ct: &str) -> String {
     let ct = ct.trim();
     let ok = !ct.is_empty()
         && ct.len() <= 100

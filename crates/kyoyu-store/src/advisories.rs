@@ -512,3 +512,69 @@ impl Tx {
             .collect()
     }
 }
+
+/// An advisory attachment as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdvisoryAttachmentRow {
+    pub id: i64,
+    pub kind: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub sha1: String,
+    pub md5: String,
+    pub at: String,
+}
+
+impl Tx {
+    #[allow(clippy::too_many_arguments)]
+    pub async fn add_advisory_attachment(
+        &mut self,
+        advisory: i64,
+        a: &AdvisoryAttachmentRow,
+        by: i64,
+    ) -> Result<i64> {
+        let row = sqlx::query(
+            "INSERT INTO advisory_attachments (advisory_id, kind, file_name, content_type, size, sha256, sha1, md5, uploaded_by_user, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+        )
+        .bind(advisory)
+        .bind(&a.kind)
+        .bind(&a.file_name)
+        .bind(&a.content_type)
+        .bind(a.size)
+        .bind(&a.sha256)
+        .bind(&a.sha1)
+        .bind(&a.md5)
+        .bind(by)
+        .bind(&a.at)
+        .fetch_one(self.conn())
+        .await?;
+        Ok(row.try_get("id")?)
+    }
+
+    pub async fn advisory_attachments(
+        &mut self,
+        advisory: i64,
+    ) -> Result<Vec<AdvisoryAttachmentRow>> {
+        let rows = sqlx::query("SELECT id, kind, file_name, content_type, size, sha256, sha1, md5, at FROM advisory_attachments WHERE advisory_id = $1 ORDER BY id")
+            .bind(advisory)
+            .fetch_all(self.conn())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AdvisoryAttachmentRow {
+                    id: r.try_get("id")?,
+                    kind: r.try_get("kind")?,
+                    file_name: r.try_get("file_name")?,
+                    content_type: r.try_get("content_type")?,
+                    size: r.try_get("size")?,
+                    sha256: r.try_get("sha256")?,
+                    sha1: r.try_get("sha1")?,
+                    md5: r.try_get("md5")?,
+                    at: r.try_get("at")?,
+                })
+            })
+            .collect()
+    }
+}

@@ -27,7 +27,10 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
-pub use advisories::{AdvisoryEditionRow, AdvisoryRow, DeliveryRow, InquiryRow, ScopeRequestRow};
+pub use advisories::{
+    AdvisoryAttachmentRow, AdvisoryEditionRow, AdvisoryRow, DeliveryRow, InquiryRow,
+    ScopeRequestRow,
+};
 pub use audit::NewAudit;
 pub use orgs::{NewOrg, OrgRow};
 pub use outbox::{NewOutbox, OutboxRow, WebhookRow};

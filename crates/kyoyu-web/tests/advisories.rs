@@ -115,10 +115,37 @@ async fn an_advisory_is_drafted_under_the_ceiling_published_distributed_and_ackn
             "{d}"
         );
 
-        // The lint flags the reporter's name planted in the text.
+        // The lint flags the reporter's name planted in the text, and in an attachment's name.
+        let upload = reqwest::multipart::Form::new()
+            .text("kind", "document")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(b"%PDF-1.4 ...".to_vec())
+                    .file_name("電力デモ事業者1_調査報告.pdf")
+                    .mime_str("application/pdf")
+                    .unwrap(),
+            );
+        let res = app
+            .client
+            .post(app.url(&format!("/api/v1/advisories/{id}/attachments")))
+            .bearer_auth(&nisc)
+            .multipart(upload)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
         let (_, adv) = app
             .get(&format!("/api/v1/advisories/{id}"), Some(&nisc))
             .await;
+        assert!(
+            adv["lint"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|h| h["field"] == "attachments"),
+            "{}",
+            adv["lint"]
+        );
         assert_eq!(adv["limits"], json!([]));
         let hits = adv["lint"].as_array().unwrap();
         assert!(
@@ -319,6 +346,23 @@ async fn an_advisory_is_drafted_under_the_ceiling_published_distributed_and_ackn
         assert!(
             n["items"][0]["message"].as_str().unwrap().contains("T1-2"),
             "{n}"
+        );
+
+        // Recipients can download the attachment; it is a document, served as it is.
+        let aid = adv["attachments"][0]["id"].as_i64().unwrap();
+        let res = app
+            .client
+            .get(app.url(&format!("/api/v1/advisories/{id}/attachments/{aid}")))
+            .bearer_auth(&meti)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert!(
+            res.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .starts_with("attachment;")
         );
 
         // Outside the audience: 404.

@@ -327,3 +327,49 @@ pub async fn follow_up(
         .await?;
     Ok((StatusCode::CREATED, Json(v)).into_response())
 }
+
+/// NISC attaches a document or a sample (multipart: `kind`, `file`).
+#[utoipa::path(post, path = "/api/v1/advisories/{id}/attachments", tag = "advisories", security(("bearer" = [])), params(("id" = String, Path)),
+    request_body(content_type = "multipart/form-data", content = Object),
+    responses((status = 201, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn upload(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    Path(id): Path<String>,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, ApiError> {
+    let id = id_of(&id)?;
+    let (kind, name, ct, bytes) = super::reports::read_upload(&state, multipart).await?;
+    let upload = kyoyu_core::reports::Upload {
+        kind: &kind,
+        file_name: &name,
+        content_type: &ct,
+        bytes: &bytes,
+    };
+    let a = state
+        .core
+        .add_advisory_attachment(&auth.session, id, upload)
+        .await?;
+    Ok((StatusCode::CREATED, Json(a)).into_response())
+}
+
+/// Download an advisory attachment (samples only as a password-protected zip).
+#[utoipa::path(get, path = "/api/v1/advisories/{id}/attachments/{aid}", tag = "advisories", security(("bearer" = [])),
+    params(("id" = String, Path), ("aid" = String, Path)),
+    responses((status = 200, description = "the file", content_type = "application/octet-stream"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn download(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    Path((id, aid)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let d = state
+        .core
+        .download_advisory_attachment(
+            &auth.session.actor,
+            id_of(&id)?,
+            id_of(&aid)?,
+            &state.config.sample_zip_password,
+        )
+        .await?;
+    Ok(super::reports::file_response(d))
+}

@@ -50,9 +50,12 @@ impl Modify for BearerAuth {
 
 pub fn routes(max_upload_bytes: usize) -> (Router<AppState>, OpenApiDoc) {
     // Uploads get their own body limit (the attachment limit plus multipart overhead).
-    let uploads = OpenApiRouter::new().routes(routes!(reports::upload)).layer(
-        axum::extract::DefaultBodyLimit::max(max_upload_bytes.saturating_add(64 * 1024)),
-    );
+    let uploads = OpenApiRouter::new()
+        .routes(routes!(reports::upload))
+        .routes(routes!(advisories::upload))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            max_upload_bytes.saturating_add(64 * 1024),
+        ));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(uploads)
         .routes(routes!(reports::create, reports::list))
@@ -69,6 +72,7 @@ pub fn routes(max_upload_bytes: usize) -> (Router<AppState>, OpenApiDoc) {
         .routes(routes!(advisories::get, advisories::update))
         .routes(routes!(advisories::publish))
         .routes(routes!(advisories::follow_up))
+        .routes(routes!(advisories::download))
         .routes(routes!(advisories::forward))
         .routes(routes!(advisories::ack))
         .routes(routes!(advisories::inquire))

@@ -302,6 +302,28 @@ pub async fn upload(
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, ApiError> {
     let id = id_of(&id)?;
+    let (kind, name, ct, bytes) = read_upload(&state, multipart).await?;
+    let view = state
+        .core
+        .add_attachment(
+            &auth.session,
+            id,
+            Upload {
+                kind: &kind,
+                file_name: &name,
+                content_type: &ct,
+                bytes: &bytes,
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(view)).into_response())
+}
+
+/// Reads a multipart upload: `kind` and `file` (name, content type, bytes), within the limit.
+pub async fn read_upload(
+    state: &AppState,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<(String, String, String, Vec<u8>), ApiError> {
     let mut multipart = multipart.map_err(|e| {
         ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -348,20 +370,7 @@ pub async fn upload(
     if bytes.len() > state.config.max_attachment_bytes {
         return Err(too_large());
     }
-    let view = state
-        .core
-        .add_attachment(
-            &auth.session,
-            id,
-            Upload {
-                kind: kind.trim(),
-                file_name: &name,
-                content_type: &ct,
-                bytes: &bytes,
-            },
-        )
-        .await?;
-    Ok((StatusCode::CREATED, Json(view)).into_response())
+    Ok((kind.trim().to_owned(), name, ct, bytes))
 }
 
 fn too_large() -> ApiError {

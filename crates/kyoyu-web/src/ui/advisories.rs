@@ -1064,3 +1064,91 @@ pub async fn follow_up(
         }
     }
 }
+
+pub async fn upload(
+    State(state): State<AppState>,
+    auth: PageAuth,
+    Path(id): Path<String>,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(StatusCode::NOT_FOUND, t_ja("error.not_found"));
+    };
+    let Ok(mut multipart) = multipart else {
+        return error_page(StatusCode::BAD_REQUEST, t_ja("error.bad_request"));
+    };
+    let (mut csrf, mut kind, mut file) = (String::new(), String::new(), None);
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) => match field.name() {
+                Some("_csrf") => csrf = field.text().await.unwrap_or_default(),
+                Some("kind") => kind = field.text().await.unwrap_or_default(),
+                Some("file") => {
+                    let name = field.file_name().unwrap_or("attachment.bin").to_owned();
+                    let ct = field
+                        .content_type()
+                        .unwrap_or("application/octet-stream")
+                        .to_owned();
+                    match field.bytes().await {
+                        Ok(b) => file = Some((name, ct, b)),
+                        Err(_) => {
+                            return error_page(
+                                StatusCode::PAYLOAD_TOO_LARGE,
+                                t_ja("error.too_large"),
+                            );
+                        }
+                    }
+                }
+                _ => {}
+            },
+            Ok(None) => break,
+            Err(_) => return error_page(StatusCode::PAYLOAD_TOO_LARGE, t_ja("error.too_large")),
+        }
+    }
+    if let Err(r) = check_csrf(&auth, &csrf) {
+        return r;
+    }
+    let Some((name, ct, bytes)) = file else {
+        return error_page(StatusCode::UNPROCESSABLE_ENTITY, t_ja("error.bad_request"));
+    };
+    if bytes.len() > state.config.max_attachment_bytes {
+        return error_page(StatusCode::PAYLOAD_TOO_LARGE, t_ja("error.too_large"));
+    }
+    let upload = kyoyu_core::reports::Upload {
+        kind: kind.trim(),
+        file_name: &name,
+        content_type: &ct,
+        bytes: &bytes,
+    };
+    match state
+        .core
+        .add_advisory_attachment(&auth.session, id, upload)
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/advisories/{id}?done=saved")).into_response(),
+        Err(e) => core_error_page(e),
+    }
+}
+
+pub async fn download(
+    State(state): State<AppState>,
+    auth: PageAuth,
+    Path((id, aid)): Path<(String, String)>,
+) -> Response {
+    let (Ok(id), Ok(aid)) = (id.parse::<i64>(), aid.parse::<i64>()) else {
+        return error_page(StatusCode::NOT_FOUND, t_ja("error.not_found"));
+    };
+    match state
+        .core
+        .download_advisory_attachment(
+            &auth.session.actor,
+            id,
+            aid,
+            &state.config.sample_zip_password,
+        )
+        .await
+    {
+        Ok(d) => crate::api::reports::file_response(d),
+        Err(e) => core_error_page(e),
+    }
+}

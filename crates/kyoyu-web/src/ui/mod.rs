@@ -131,6 +131,16 @@ async fn stylesheet() -> Response {
 pub fn routes(max_upload_bytes: usize) -> Router<AppState> {
     Router::new()
         .route(
+            "/advisories/{id}/attachments",
+            post(advisories::upload).layer(axum::extract::DefaultBodyLimit::max(
+                max_upload_bytes.saturating_add(64 * 1024),
+            )),
+        )
+        .route(
+            "/advisories/{id}/attachments/{aid}",
+            get(advisories::download),
+        )
+        .route(
             "/reports/{id}/attachments",
             post(reports::upload).layer(axum::extract::DefaultBodyLimit::max(
                 max_upload_bytes.saturating_add(64 * 1024),
