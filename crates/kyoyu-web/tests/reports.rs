@@ -841,3 +841,60 @@ async fn an_exercise_report_is_labelled_as_one_everywhere() {
         app.db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn a_report_drill_shows_each_hop_and_who_has_not_passed_it_on() {
+    for app in apps().await {
+        let op = app.login("op-gas-2-contact@demo.example").await;
+        let mut form = form_for("ガスデモ事業者2", "gas", "amber");
+        form["exercise"] = json!(true);
+        let (_, t) = app.post("/api/v1/reports", &op, json!({ "form": form, "route": { "to": "ceptoar-gas", "anonymize": true }, "submit": true })).await;
+        let id = t["id"].as_i64().unwrap();
+        let cep = app.login("ceptoar-gas-contact@demo.example").await;
+        assert_eq!(
+            app.post(
+                &format!("/api/v1/reports/{id}/forward"),
+                &cep,
+                json!({ "to": "meti" })
+            )
+            .await
+            .0,
+            StatusCode::OK
+        );
+        let (s, drill) = app
+            .get(&format!("/api/v1/reports/{id}/drill-report"), Some(&op))
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(drill["exercise"], true);
+        let rows = drill["rows"].as_array().unwrap();
+        assert_eq!(rows.len(), 2, "{drill}");
+        assert_eq!(rows[0]["org"]["code"], "ceptoar-gas");
+        assert!(rows[0]["seconds_to_pass_on"].is_i64());
+        assert_eq!(
+            drill["never_passed_on"][0]["code"], "meti",
+            "the ministry has not sent it to NISC yet"
+        );
+        // The ministry sees the drill without the reporter's hop.
+        let meti = app.login("meti-contact@demo.example").await;
+        let (_, drill) = app
+            .get(&format!("/api/v1/reports/{id}/drill-report"), Some(&meti))
+            .await;
+        assert!(!drill.to_string().contains("op-gas-2"), "{drill}");
+        let ui = app.ui_login("meti-contact@demo.example").await;
+        let page = ui
+            .get(app.url(&format!("/reports/{id}/drill")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("【訓練】")
+                && page.contains("経済産業省")
+                && !page.contains("ガスデモ事業者2"),
+            "{page}"
+        );
+        app.db.cleanup().await;
+    }
+}

@@ -60,6 +60,7 @@ pub fn routes(max_upload_bytes: usize) -> (Router<AppState>, OpenApiDoc) {
         .merge(uploads)
         .routes(routes!(reports::create, reports::list))
         .routes(routes!(reports::get))
+        .routes(routes!(reports::drill_report))
         .routes(routes!(reports::follow_up))
         .routes(routes!(reports::forward))
         .routes(routes!(reports::save_draft))

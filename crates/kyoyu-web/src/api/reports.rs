@@ -524,3 +524,21 @@ pub async fn notifications(
         .collect();
     Ok(Json(serde_json::json!({ "items": items })).into_response())
 }
+
+/// The drill report of a report: when each organisation on the route received each edition and
+/// how long it took to pass it on (as the caller may see the route).
+#[utoipa::path(get, path = "/api/v1/reports/{id}/drill-report", tag = "reports", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn drill_report(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    Ok(Json(
+        state
+            .core
+            .report_drill(&auth.session.actor, id_of(&id)?)
+            .await?,
+    )
+    .into_response())
+}

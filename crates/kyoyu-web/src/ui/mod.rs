@@ -155,6 +155,7 @@ pub fn routes(max_upload_bytes: usize) -> Router<AppState> {
         .route("/reports/new", get(reports::new_form).post(reports::create))
         .route("/reports/{id}", get(reports::thread))
         .route("/reports/{id}/print", get(reports::print))
+        .route("/reports/{id}/drill", get(reports::drill))
         .route(
             "/reports/{id}/forward",
             get(reports::forward_form).post(reports::forward),

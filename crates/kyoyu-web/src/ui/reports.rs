@@ -1681,3 +1681,64 @@ pub async fn download(
         Err(e) => core_error_page(e),
     }
 }
+
+#[derive(Template)]
+#[template(path = "report_drill.html")]
+struct DrillTpl {
+    l: L,
+    chrome: Chrome,
+    id: i64,
+    heading: String,
+    rows: Vec<(u32, String, String, String, String)>,
+    never: String,
+}
+
+pub async fn drill(
+    State(state): State<AppState>,
+    auth: PageAuth,
+    Path(id): Path<String>,
+) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(StatusCode::NOT_FOUND, t_ja("error.not_found"));
+    };
+    let d = match state.core.report_drill(&auth.session.actor, id).await {
+        Ok(d) => d,
+        Err(e) => return core_error_page(e),
+    };
+    let took = |s: Option<i64>| match s {
+        None => t_ja("advisory.not_yet").to_owned(),
+        Some(s) if s < 3600 => format!("{}分{}秒", s / 60, s % 60),
+        Some(s) => format!("{}時間{}分", s / 3600, (s % 3600) / 60),
+    };
+    let tpl = DrillTpl {
+        l: JA,
+        chrome: Chrome::for_session(&state, &auth.session, "reports").await,
+        id,
+        heading: format!(
+            "{}{} {}",
+            if d.exercise { "【訓練】" } else { "" },
+            t_ja("report.drill"),
+            d.number.clone().unwrap_or_default()
+        ),
+        rows: d
+            .rows
+            .iter()
+            .map(|r| {
+                (
+                    r.edition,
+                    r.org.name.clone(),
+                    r.from.name.clone(),
+                    show_time(&r.received_at),
+                    took(r.seconds_to_pass_on),
+                )
+            })
+            .collect(),
+        never: d
+            .never_passed_on
+            .iter()
+            .map(|o| o.name.clone())
+            .collect::<Vec<_>>()
+            .join("、"),
+    };
+    render(StatusCode::OK, &tpl)
+}
