@@ -1281,43 +1281,29 @@ impl Core {
         id: i64,
         up: crate::reports::Upload<'_>,
     ) -> Result<AttachmentInfo> {
-        use sha1::Digest as _;
         require_nisc(s)?;
-        if !matches!(up.kind, "document" | "sample") {
-            return Err(CoreError::invalid(
-                "kind",
-                "document または sample を指定してください。",
-            ));
-        }
-        if up.bytes.is_empty() {
-            return Err(CoreError::invalid("file", "空のファイルは添付できません。"));
-        }
+        let c = up.check()?;
         let mut tx = self.store.begin().await?;
         self.load_advisory(&mut tx, &s.actor, id).await?;
-        let sha256 = hex::encode(sha2::Sha256::digest(up.bytes));
         let row = kyoyu_store::AdvisoryAttachmentRow {
             id: 0,
-            kind: up.kind.to_owned(),
-            file_name: crate::reports::sanitize_file_name(up.file_name),
-            content_type: if up.kind == "sample" {
-                "application/octet-stream".into()
-            } else {
-                crate::reports::sanitize_content_type(up.content_type)
-            },
-            size: up.bytes.len() as i64,
-            sha1: hex::encode(sha1::Sha1::digest(up.bytes)),
-            md5: hex::encode(md5::Md5::digest(up.bytes)),
-            sha256: sha256.clone(),
+            kind: c.kind.clone(),
+            file_name: c.file_name.clone(),
+            content_type: c.content_type.clone(),
+            size: c.size,
+            sha1: c.sha1.clone(),
+            md5: c.md5.clone(),
+            sha256: c.sha256.clone(),
             at: self.now_ts(),
         };
-        tx.put_blob(&sha256, up.bytes).await?;
+        tx.put_blob(&c.sha256, up.bytes).await?;
         let aid = tx.add_advisory_attachment(id, &row, s.user_id).await?;
         self.audit(
             &mut tx,
             &s.actor,
             "advisory_attachment_added",
             &format!("advisory:{id}"),
-            serde_json::json!({ "attachment": aid, "sha256": sha256 }),
+            serde_json::json!({ "attachment": aid, "sha256": c.sha256 }),
         )
         .await?;
         tx.commit().await?;

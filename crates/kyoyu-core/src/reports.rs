@@ -1001,6 +1001,46 @@ impl Core {
     }
 }
 
+/// An upload checked and hashed once: what every attachment, of a report or an advisory, keeps.
+pub(crate) struct Checked {
+    pub kind: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub sha1: String,
+    pub md5: String,
+}
+
+impl Upload<'_> {
+    pub(crate) fn check(&self) -> Result<Checked> {
+        use sha1::Digest as _;
+        if !matches!(self.kind, "document" | "sample") {
+            return Err(CoreError::invalid(
+                "kind",
+                "document または sample を指定してください。",
+            ));
+        }
+        if self.bytes.is_empty() {
+            return Err(CoreError::invalid("file", "空のファイルは添付できません。"));
+        }
+        Ok(Checked {
+            kind: self.kind.to_owned(),
+            file_name: sanitize_file_name(self.file_name),
+            // A sample is never labelled with a type a browser might act on.
+            content_type: if self.kind == "sample" {
+                "application/octet-stream".to_owned()
+            } else {
+                sanitize_content_type(self.content_type)
+            },
+            size: self.bytes.len() as i64,
+            sha256: hex::encode(sha2::Sha256::digest(self.bytes)),
+            sha1: hex::encode(sha1::Sha1::digest(self.bytes)),
+            md5: hex::encode(md5::Md5::digest(self.bytes)),
+        })
+    }
+}
+
 /// A file name reduced to what is safe to store and send back: no directories, no control
 /// characters, no characters that break a `Content-Disposition` header; never empty.
 pub fn sanitize_file_name(name: &str) -> String {
@@ -1496,51 +1536,37 @@ impl Core {
         id: i64,
         up: Upload<'_>,
     ) -> Result<AttachmentView> {
-        use sha1::Digest as _;
         let org_id = acting_org(s)?;
-        if !matches!(up.kind, "document" | "sample") {
-            return Err(CoreError::invalid(
-                "kind",
-                "document または sample を指定してください。",
-            ));
-        }
-        if up.bytes.is_empty() {
-            return Err(CoreError::invalid("file", "空のファイルは添付できません。"));
-        }
+        let c = up.check()?;
         let mut tx = self.store.begin().await?;
         let loaded = self.load_report(&mut tx, &s.actor, id).await?;
         let orgs = Orgs::load(&mut tx).await?;
         if !self.actions(&orgs, &loaded, org_id)?.can_attach {
             return Err(CoreError::Forbidden);
         }
-        let sha256 = hex::encode(sha2::Sha256::digest(up.bytes));
         let row = AttachmentRow {
             id: 0,
             report_id: id,
             edition: loaded.max_edition().max(1),
-            kind: up.kind.to_owned(),
-            file_name: sanitize_file_name(up.file_name),
-            content_type: if up.kind == "sample" {
-                "application/octet-stream".to_owned()
-            } else {
-                sanitize_content_type(up.content_type)
-            },
-            size: up.bytes.len() as i64,
-            sha1: hex::encode(sha1::Sha1::digest(up.bytes)),
-            md5: hex::encode(md5::Md5::digest(up.bytes)),
-            sha256: sha256.clone(),
+            kind: c.kind.clone(),
+            file_name: c.file_name.clone(),
+            content_type: c.content_type.clone(),
+            size: c.size,
+            sha1: c.sha1.clone(),
+            md5: c.md5.clone(),
+            sha256: c.sha256.clone(),
             uploaded_by_user: s.user_id,
             uploaded_by_org: org_id,
             at: self.now_ts(),
         };
-        tx.put_blob(&sha256, up.bytes).await?;
+        tx.put_blob(&c.sha256, up.bytes).await?;
         let aid = tx.add_attachment(&row).await?;
         self.audit(
             &mut tx,
             &s.actor,
             "report_attachment_added",
             &format!("report:{id}"),
-            serde_json::json!({ "attachment": aid, "kind": up.kind, "sha256": sha256 }),
+            serde_json::json!({ "attachment": aid, "kind": c.kind, "sha256": c.sha256 }),
         )
         .await?;
         tx.commit().await?;

@@ -898,3 +898,66 @@ async fn a_report_drill_shows_each_hop_and_who_has_not_passed_it_on() {
         app.db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn the_thread_page_takes_an_attachment_only_with_the_sessions_csrf_token() {
+    for app in apps().await {
+        let op = app.login("op-medical-1-contact@demo.example").await;
+        let (_, t) = app.post("/api/v1/reports", &op, json!({ "form": form_for("医療デモ事業者1", "medical", "green"), "route": { "to": "mhlw" }, "submit": true })).await;
+        let id = t["id"].as_i64().unwrap();
+        let ui = app.ui_login("op-medical-1-contact@demo.example").await;
+        let html = ui
+            .get(app.url(&format!("/reports/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let marker = "name=\"_csrf\" value=\"";
+        let start = html.find(marker).unwrap() + marker.len();
+        let csrf = html[start..].split('"').next().unwrap().to_owned();
+        let form = |token: &str| {
+            reqwest::multipart::Form::new()
+                .text("_csrf", token.to_owned())
+                .text("kind", "document")
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(b"notice".to_vec()).file_name("報道発表.txt"),
+                )
+        };
+        let res = ui
+            .post(app.url(&format!("/reports/{id}/attachments")))
+            .multipart(form("forged"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+        let res = ui
+            .post(app.url(&format!("/reports/{id}/attachments")))
+            .multipart(form(&csrf))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let page = ui
+            .get(app.url(&format!("/reports/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("報道発表.txt") && page.contains("SHA-256"),
+            "the attachment and its hashes are shown"
+        );
+        let (_, t) = app.get(&format!("/api/v1/reports/{id}"), Some(&op)).await;
+        assert_eq!(
+            t["attachments"].as_array().unwrap().len(),
+            1,
+            "the forged post stored nothing"
+        );
+        app.db.cleanup().await;
+    }
+}

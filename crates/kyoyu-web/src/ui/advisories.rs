@@ -1074,48 +1074,12 @@ pub async fn upload(
     let Ok(id) = id.parse::<i64>() else {
         return error_page(StatusCode::NOT_FOUND, t_ja("error.not_found"));
     };
-    let Ok(mut multipart) = multipart else {
-        return error_page(StatusCode::BAD_REQUEST, t_ja("error.bad_request"));
+    let (kind, name, ct, bytes) = match super::page_upload(&state, &auth, multipart).await {
+        Ok(u) => u,
+        Err(r) => return r,
     };
-    let (mut csrf, mut kind, mut file) = (String::new(), String::new(), None);
-    loop {
-        match multipart.next_field().await {
-            Ok(Some(field)) => match field.name() {
-                Some("_csrf") => csrf = field.text().await.unwrap_or_default(),
-                Some("kind") => kind = field.text().await.unwrap_or_default(),
-                Some("file") => {
-                    let name = field.file_name().unwrap_or("attachment.bin").to_owned();
-                    let ct = field
-                        .content_type()
-                        .unwrap_or("application/octet-stream")
-                        .to_owned();
-                    match field.bytes().await {
-                        Ok(b) => file = Some((name, ct, b)),
-                        Err(_) => {
-                            return error_page(
-                                StatusCode::PAYLOAD_TOO_LARGE,
-                                t_ja("error.too_large"),
-                            );
-                        }
-                    }
-                }
-                _ => {}
-            },
-            Ok(None) => break,
-            Err(_) => return error_page(StatusCode::PAYLOAD_TOO_LARGE, t_ja("error.too_large")),
-        }
-    }
-    if let Err(r) = check_csrf(&auth, &csrf) {
-        return r;
-    }
-    let Some((name, ct, bytes)) = file else {
-        return error_page(StatusCode::UNPROCESSABLE_ENTITY, t_ja("error.bad_request"));
-    };
-    if bytes.len() > state.config.max_attachment_bytes {
-        return error_page(StatusCode::PAYLOAD_TOO_LARGE, t_ja("error.too_large"));
-    }
     let upload = kyoyu_core::reports::Upload {
-        kind: kind.trim(),
+        kind: &kind,
         file_name: &name,
         content_type: &ct,
         bytes: &bytes,

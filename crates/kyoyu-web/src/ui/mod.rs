@@ -117,6 +117,63 @@ pub fn core_error_page(e: CoreError) -> Response {
     error_page(api.status, &api.message)
 }
 
+/// A file posted from a page: the CSRF-checked `kind` and `file` (name, content type, bytes),
+/// within the attachment limit; otherwise the error page to answer with.
+pub(crate) async fn page_upload(
+    state: &AppState,
+    auth: &crate::auth::PageAuth,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<(String, String, String, Vec<u8>), Response> {
+    let t_ja = |k: &str| messages::t(Locale::Ja, k);
+    let bad = || error_page(StatusCode::BAD_REQUEST, t_ja("error.bad_request"));
+    let too_large = || error_page(StatusCode::PAYLOAD_TOO_LARGE, t_ja("error.too_large"));
+    let mut multipart = multipart.map_err(|_| bad())?;
+    let (mut csrf, mut kind, mut file) = (String::new(), String::new(), None);
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
+            Err(_) => return Err(bad()),
+        };
+        match field.name() {
+            Some("_csrf") => csrf = field.text().await.unwrap_or_default(),
+            Some("kind") => kind = field.text().await.unwrap_or_default(),
+            Some("file") => {
+                let name = field.file_name().unwrap_or("attachment.bin").to_owned();
+                let ct = field
+                    .content_type()
+                    .unwrap_or("application/octet-stream")
+                    .to_owned();
+                match field.bytes().await {
+                    Ok(b) => file = Some((name, ct, b.to_vec())),
+                    Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                        return Err(too_large());
+                    }
+                    Err(_) => return Err(bad()),
+                }
+            }
+            _ => {}
+        }
+    }
+    if !crate::auth::csrf_ok(&auth.session.csrf, &csrf) {
+        return Err(error_page(StatusCode::BAD_REQUEST, t_ja("error.csrf")));
+    }
+    let Some((name, ct, bytes)) = file else {
+        return Err(error_page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &messages::fill(
+                t_ja("error.field_required"),
+                &[("field", t_ja("report.file"))],
+            ),
+        ));
+    };
+    if bytes.len() > state.config.max_attachment_bytes {
+        return Err(too_large());
+    }
+    Ok((kind.trim().to_owned(), name, ct, bytes))
+}
+
 async fn stylesheet() -> Response {
     (
         [

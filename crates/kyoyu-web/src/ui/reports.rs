@@ -8,11 +8,11 @@
 use std::collections::BTreeSet;
 
 use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
-use kyoyu_core::reports::{InboxBox, ReportFilter, ReportSummary, ReportThread, Upload};
+use kyoyu_core::reports::{InboxBox, ReportFilter, ReportSummary, ReportThread};
 use kyoyu_core::{CoreError, Session};
 use kyoyu_domain::messages::{Locale, fill, t};
 use kyoyu_domain::report::{ReportForm, field_label};
@@ -1583,77 +1583,22 @@ pub async fn upload(
     State(state): State<AppState>,
     auth: PageAuth,
     Path(id): Path<String>,
-    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
     let Ok(id) = id.parse::<i64>() else {
         return error_page(StatusCode::NOT_FOUND, t_ja("error.not_found"));
     };
-    let Ok(mut multipart) = multipart else {
-        return error_page(StatusCode::BAD_REQUEST, t_ja("error.bad_request"));
+    let (kind, name, ct, bytes) = match super::page_upload(&state, &auth, multipart).await {
+        Ok(u) => u,
+        Err(r) => return r,
     };
-    let (mut csrf, mut kind, mut file) = (String::new(), String::new(), None);
-    loop {
-        match multipart.next_field().await {
-            Ok(Some(field)) => match field.name() {
-                Some("_csrf") => csrf = field.text().await.unwrap_or_default(),
-                Some("kind") => kind = field.text().await.unwrap_or_default(),
-                Some("file") => {
-                    let name = field.file_name().unwrap_or("attachment.bin").to_owned();
-                    let ct = field
-                        .content_type()
-                        .unwrap_or("application/octet-stream")
-                        .to_owned();
-                    match field.bytes().await {
-                        Ok(b) => file = Some((name, ct, b)),
-                        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                            return error_page(
-                                StatusCode::PAYLOAD_TOO_LARGE,
-                                t_ja("error.too_large"),
-                            );
-                        }
-                        Err(_) => {
-                            return error_page(StatusCode::BAD_REQUEST, t_ja("error.bad_request"));
-                        }
-                    }
-                }
-                _ => {}
-            },
-            Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return error_page(StatusCode::PAYLOAD_TOO_LARGE, t_ja("error.too_large"));
-            }
-            Err(_) => return error_page(StatusCode::BAD_REQUEST, t_ja("error.bad_request")),
-        }
-    }
-    if let Err(r) = check_csrf(&auth, &csrf) {
-        return r;
-    }
-    let Some((name, ct, bytes)) = file else {
-        return error_page(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &fill(
-                t_ja("error.field_required"),
-                &[("field", t_ja("report.file"))],
-            ),
-        );
+    let upload = kyoyu_core::reports::Upload {
+        kind: &kind,
+        file_name: &name,
+        content_type: &ct,
+        bytes: &bytes,
     };
-    if bytes.len() > state.config.max_attachment_bytes {
-        return error_page(StatusCode::PAYLOAD_TOO_LARGE, t_ja("error.too_large"));
-    }
-    match state
-        .core
-        .add_attachment(
-            &auth.session,
-            id,
-            Upload {
-                kind: kind.trim(),
-                file_name: &name,
-                content_type: &ct,
-                bytes: &bytes,
-            },
-        )
-        .await
-    {
+    match state.core.add_attachment(&auth.session, id, upload).await {
         Ok(_) => Redirect::to(&format!("/reports/{id}?done=attached")).into_response(),
         Err(e) => core_error_page(e),
     }
