@@ -255,6 +255,29 @@ async fn log_in(c: &fantoccini::Client, base: &str, email: &str) {
     c.wait().for_element(Locator::Id("org-name")).await.unwrap();
 }
 
+/// Waits until the page a form posted to has loaded (the redirect carries `done=<what>`), so
+/// that nothing is looked up on the page being left.
+async fn arrived(c: &fantoccini::Client, done: &str) {
+    let needle = format!("done={done}");
+    for _ in 0..100 {
+        let at = c
+            .current_url()
+            .await
+            .map(|u| u.to_string())
+            .unwrap_or_default();
+        let ready = c
+            .execute("return document.readyState", vec![])
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned));
+        if at.contains(&needle) && ready.as_deref() == Some("complete") {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("never arrived at a page with {needle}");
+}
+
 async fn text_of(c: &fantoccini::Client, css: &str) -> String {
     c.find(Locator::Css(css))
         .await
@@ -340,6 +363,7 @@ async fn a_report_is_filed_anonymised_forwarded_numbered_and_followed_up_in_the_
         .click()
         .await
         .unwrap();
+    arrived(&c, "sent").await;
     c.wait()
         .for_element(Locator::Id("report-number"))
         .await
@@ -374,6 +398,7 @@ async fn a_report_is_filed_anonymised_forwarded_numbered_and_followed_up_in_the_
         .click()
         .await
         .unwrap();
+    arrived(&c, "forwarded").await;
     c.wait()
         .for_element(Locator::Css("p.notice"))
         .await
@@ -401,6 +426,7 @@ async fn a_report_is_filed_anonymised_forwarded_numbered_and_followed_up_in_the_
         .click()
         .await
         .unwrap();
+    arrived(&c, "forwarded").await;
     c.wait()
         .for_element(Locator::Css("p.notice"))
         .await
@@ -437,6 +463,7 @@ async fn a_report_is_filed_anonymised_forwarded_numbered_and_followed_up_in_the_
         .click()
         .await
         .unwrap();
+    arrived(&c, "sent").await;
     c.wait()
         .for_element(Locator::Css("p.notice"))
         .await
@@ -554,6 +581,7 @@ async fn an_advisory_is_published_forwarded_and_acknowledged_in_the_browser() {
         .click()
         .await
         .unwrap();
+    arrived(&c, "saved").await;
     c.wait().for_element(Locator::Id("publish")).await.unwrap();
     assert!(text_of(&c, "main").await.contains("情報源の共有範囲内です"));
     c.find(Locator::Id("publish"))
@@ -562,6 +590,7 @@ async fn an_advisory_is_published_forwarded_and_acknowledged_in_the_browser() {
         .click()
         .await
         .unwrap();
+    arrived(&c, "published").await;
     c.wait()
         .for_element(Locator::Css("p.notice"))
         .await
@@ -587,6 +616,7 @@ async fn an_advisory_is_published_forwarded_and_acknowledged_in_the_browser() {
         .click()
         .await
         .unwrap();
+    arrived(&c, "acknowledged").await;
     c.wait()
         .for_element(Locator::Id("advisory-forward"))
         .await
@@ -597,6 +627,7 @@ async fn an_advisory_is_published_forwarded_and_acknowledged_in_the_browser() {
         .click()
         .await
         .unwrap();
+    arrived(&c, "forwarded").await;
     c.wait()
         .for_element(Locator::Id("distribution"))
         .await
@@ -629,6 +660,7 @@ async fn an_advisory_is_published_forwarded_and_acknowledged_in_the_browser() {
         .click()
         .await
         .unwrap();
+    arrived(&c, "acknowledged").await;
     c.wait()
         .for_element(Locator::Css("p.notice"))
         .await
