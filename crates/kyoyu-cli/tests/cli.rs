@@ -231,6 +231,27 @@ fn demo_mode_refuses_a_public_address() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--demo-public"));
 }
 
+/// A database kyoyu creates in a fresh data directory is in WAL mode (long readers must not
+/// block commits), read back by an independent connection after the process has exited.
+#[tokio::test]
+async fn a_fresh_data_dir_gets_a_sqlite_database_in_wal_mode() {
+    use sqlx::{Connection, Row};
+    let dir = tempfile::tempdir().unwrap();
+    let out = kyoyu(dir.path(), None).arg("migrate").output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    sqlx::any::install_default_drivers();
+    let url = format!("sqlite://{}", dir.path().join("kyoyu.db").display());
+    let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
+    let mode: String = sqlx::query("PRAGMA journal_mode")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
+    assert_eq!(mode.to_lowercase(), "wal");
+    conn.close().await.unwrap();
+}
+
 #[test]
 fn an_unknown_key_in_kyoyu_toml_is_an_error() {
     let dir = tempfile::tempdir().unwrap();

@@ -137,13 +137,14 @@ impl Store {
         sqlx::any::install_default_drivers();
         let url = format!("sqlite://{}?mode=rwc", path.display());
         let opts: AnyConnectOptions = url.parse()?;
+        Self::use_wal(&opts).await?;
         let pool = AnyPoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(30))
             .after_connect(|conn, _meta| {
                 Box::pin(async move {
-                    // FULL sync for durable commits, foreign keys on. (WAL is set once below: it
-                    // persists in the file, and setting it takes a lock no busy timeout waits for.)
+                    // FULL sync for durable commits (also in WAL mode: a commit survives a power
+                    // cut), foreign keys on, and a busy timeout for other processes' writers.
                     conn.execute("PRAGMA synchronous = FULL").await?;
                     conn.execute("PRAGMA foreign_keys = ON").await?;
                     conn.execute("PRAGMA busy_timeout = 10000").await?;
@@ -157,6 +158,37 @@ impl Store {
             backend: Backend::Sqlite,
             writer: Some(Arc::new(Mutex::new(()))),
         })
+    }
+
+    /// Switches the database file to write-ahead logging before the pool opens. WAL persists in
+    /// the file, so this is a no-op after the first start; without it long readers block commits
+    /// and a waiting writer blocks new readers. Switching needs a moment of exclusive access,
+    /// which no busy timeout waits for, so another process starting at the same time is retried.
+    async fn use_wal(opts: &AnyConnectOptions) -> Result<()> {
+        use sqlx::{ConnectOptions, Connection, Row};
+        let mut last = None;
+        for attempt in 0..50u64 {
+            let mut conn = opts.connect().await?;
+            conn.execute("PRAGMA busy_timeout = 10000").await?;
+            let mode = sqlx::query("PRAGMA journal_mode = WAL")
+                .fetch_one(&mut conn)
+                .await
+                .and_then(|row| row.try_get::<String, _>(0));
+            conn.close().await?;
+            match mode {
+                Ok(m) if m.eq_ignore_ascii_case("wal") => return Ok(()),
+                Ok(m) => {
+                    return Err(StoreError::Corrupt(format!(
+                        "SQLite refused WAL mode (journal_mode is `{m}`)"
+                    )));
+                }
+                Err(e) => last = Some(e),
+            }
+            tokio::time::sleep(Duration::from_millis(20 + 10 * attempt)).await;
+        }
+        Err(last.map(StoreError::Db).unwrap_or_else(|| {
+            StoreError::Corrupt("could not switch SQLite to WAL mode".into())
+        }))
     }
 
     /// Opens a PostgreSQL database; with `schema`, every connection works inside that schema
