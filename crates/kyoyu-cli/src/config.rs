@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use kyoyu_domain::messages::ja;
 use serde::Deserialize;
 
 /// The keys `kyoyu.toml` may hold.
@@ -21,6 +22,8 @@ pub struct FileConfig {
     pub lockout_minutes: Option<i64>,
     pub login_attempts_per_minute: Option<u32>,
     pub min_password_len: Option<usize>,
+    /// Seconds a verified token is trusted without asking the database (0: never).
+    pub session_cache_seconds: Option<u64>,
     /// `smtp://host:25`, `smtp://host:587?tls=required` (STARTTLS), `smtps://host:465`.
     pub smtp_url: Option<String>,
     pub mail_from: Option<String>,
@@ -37,12 +40,19 @@ impl FileConfig {
     pub fn load(data_dir: &Path) -> anyhow::Result<FileConfig> {
         let path = data_dir.join("kyoyu.toml");
         match std::fs::read_to_string(&path) {
-            Ok(text) => toml::from_str(&text)
-                .with_context(|| format!("設定ファイル {} を読み取れません", path.display())),
+            Ok(text) => toml::from_str(&text).with_context(|| {
+                ja(
+                    "cli.config_unreadable",
+                    &[("file", &path.display().to_string())],
+                )
+            }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(FileConfig::default()),
-            Err(e) => {
-                Err(e).with_context(|| format!("設定ファイル {} を開けません", path.display()))
-            }
+            Err(e) => Err(e).with_context(|| {
+                ja(
+                    "cli.config_unopenable",
+                    &[("file", &path.display().to_string())],
+                )
+            }),
         }
     }
 }
@@ -70,7 +80,7 @@ pub fn redact(url: &str) -> String {
 
 pub fn ensure_dir(dir: &PathBuf) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir)
-        .with_context(|| format!("データディレクトリ {} を作成できません", dir.display()))
+        .with_context(|| ja("cli.data_dir", &[("dir", &dir.display().to_string())]))
 }
 
 #[cfg(test)]

@@ -11,10 +11,13 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
-use kyoyu_core::{Core, CoreConfig, NewOrgSpec, NewUserSpec, Store, SystemClock, demo};
+use kyoyu_core::{Core, CoreConfig, NewOrgSpec, NewUserSpec, SystemClock, demo};
 use kyoyu_domain::Role;
 use kyoyu_domain::policy::Actor;
+use kyoyu_store::Store;
 use kyoyu_web::{AppState, WebConfig};
+
+use kyoyu_domain::messages::ja;
 
 use crate::config::FileConfig;
 
@@ -217,11 +220,11 @@ async fn open_core(cli: &Cli, file: &FileConfig, core_config: CoreConfig) -> any
     let url = config::database_url(cli.database.as_deref(), file, &cli.data_dir);
     let store = Store::open(&url)
         .await
-        .with_context(|| format!("データベース {} を開けません", config::redact(&url)))?;
+        .with_context(|| ja("cli.db_open_failed", &[("db", &config::redact(&url))]))?;
     store
         .migrate()
         .await
-        .context("マイグレーションに失敗しました")?;
+        .context(ja("cli.migrate_failed", &[]))?;
     Ok(Core::new(store, Arc::new(SystemClock), core_config).await?)
 }
 
@@ -251,6 +254,9 @@ fn core_config(file: &FileConfig, args: Option<&ServeArgs>) -> CoreConfig {
         require_admin_totp: args.is_some_and(|a| a.require_admin_totp)
             || file.require_admin_totp.unwrap_or(d.require_admin_totp),
         min_password_len: file.min_password_len.unwrap_or(d.min_password_len),
+        session_cache_seconds: file
+            .session_cache_seconds
+            .unwrap_or(d.session_cache_seconds),
     }
 }
 
@@ -260,7 +266,7 @@ async fn main() -> std::process::ExitCode {
     match run(cli).await {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("エラー: {e:#}");
+            eprintln!("{}", ja("cli.error", &[("detail", &format!("{e:#}"))]));
             std::process::ExitCode::from(1)
         }
     }
@@ -274,7 +280,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Serve(args) => serve(&cli, &file, args).await,
         Command::Migrate => {
             open_core(&cli, &file, core_config(&file, None)).await?;
-            println!("マイグレーションを適用しました。");
+            println!("{}", ja("cli.migrated", &[]));
             Ok(std::process::ExitCode::SUCCESS)
         }
         Command::Admin(cmd) => {
@@ -286,11 +292,11 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             let core = open_core(&cli, &file, core_config(&file, None)).await?;
             match core.audit_verify().await? {
                 Ok(n) => {
-                    println!("監査ログの検証に成功しました（{n} 件、改ざんなし）。");
+                    println!("{}", ja("cli.audit_ok", &[("n", &n.to_string())]));
                     Ok(std::process::ExitCode::SUCCESS)
                 }
                 Err(e) => {
-                    eprintln!("監査ログの検証に失敗しました: {e}");
+                    eprintln!("{}", ja("cli.audit_failed", &[("detail", &e.to_string())]));
                     Ok(std::process::ExitCode::from(2))
                 }
             }
@@ -327,11 +333,23 @@ async fn admin(core: &Core, cmd: &AdminCommand) -> anyhow::Result<()> {
                 ceptoars: ceptoars.iter().cloned().collect(),
             };
             let id = core.create_org(&system, &spec).await?;
-            println!("組織 {code} を作成しました（id {id}）。");
+            println!(
+                "{}",
+                ja(
+                    "cli.org_created",
+                    &[("code", code), ("id", &id.to_string())]
+                )
+            );
         }
         AdminCommand::Org(OrgCommand::AddMember { ceptoar, member }) => {
             core.add_ceptoar_member(&system, ceptoar, member).await?;
-            println!("{member} を {ceptoar} の構成員にしました。");
+            println!(
+                "{}",
+                ja(
+                    "cli.member_added",
+                    &[("member", member), ("ceptoar", ceptoar)]
+                )
+            );
         }
         AdminCommand::Org(OrgCommand::List) => {
             for o in core.list_orgs(&system).await? {
@@ -356,7 +374,7 @@ async fn admin(core: &Core, cmd: &AdminCommand) -> anyhow::Result<()> {
             let mut password = String::new();
             std::io::stdin()
                 .read_to_string(&mut password)
-                .context("標準入力からパスワードを読み取れません")?;
+                .context(ja("cli.stdin_password", &[]))?;
             let spec = NewUserSpec {
                 email: email.clone(),
                 name: name.clone(),
@@ -366,36 +384,49 @@ async fn admin(core: &Core, cmd: &AdminCommand) -> anyhow::Result<()> {
                 is_admin: *admin,
             };
             let id = core.create_user(&system, &spec).await?;
-            println!("利用者 {email} を作成しました（id {id}）。");
+            println!(
+                "{}",
+                ja(
+                    "cli.user_created",
+                    &[("email", email), ("id", &id.to_string())]
+                )
+            );
         }
         AdminCommand::Token(TokenCommand::Add { email, name, days }) => {
             let t = core.create_token_for(&system, email, name, *days).await?;
             println!("{}", t.token);
-            eprintln!(
-                "APIトークンを発行しました（id {}）。この値は二度と表示されません。",
-                t.id
-            );
+            eprintln!("{}", ja("cli.token_issued", &[("id", &t.id.to_string())]));
         }
         AdminCommand::Reference(ReferenceCommand::Export) => print!("{}", core.reference_toml()),
         AdminCommand::Reference(ReferenceCommand::Import { file }) => {
-            let text = std::fs::read_to_string(file)
-                .with_context(|| format!("{} を読み取れません", file.display()))?;
+            let text = std::fs::read_to_string(file).with_context(|| {
+                ja(
+                    "cli.file_unreadable",
+                    &[("file", &file.display().to_string())],
+                )
+            })?;
             core.replace_reference(&system, &text).await?;
-            println!("参照データを更新しました。");
+            println!("{}", ja("cli.reference_replaced", &[]));
         }
         AdminCommand::Webhook(WebhookCommand::Add { org, url }) => {
             let mut secret = String::new();
             std::io::stdin()
                 .read_to_string(&mut secret)
-                .context("標準入力から秘密鍵を読み取れません")?;
+                .context(ja("cli.stdin_secret", &[]))?;
             let id = core.add_webhook(&system, org, url, secret.trim()).await?;
-            println!("Webhook を登録しました（id {id}）。");
+            println!("{}", ja("cli.webhook_added", &[("id", &id.to_string())]));
         }
         AdminCommand::Demo => {
             let s = demo::ensure(core).await?;
             println!(
-                "デモ環境: 組織 {} 件、利用者 {} 件を作成しました。",
-                s.orgs_created, s.users_created
+                "{}",
+                ja(
+                    "cli.demo_created",
+                    &[
+                        ("orgs", &s.orgs_created.to_string()),
+                        ("users", &s.users_created.to_string())
+                    ]
+                )
             );
         }
     }
@@ -414,11 +445,9 @@ async fn serve(
         .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
     let addr: SocketAddr = listen
         .parse()
-        .with_context(|| format!("待ち受けアドレス {listen} が正しくありません"))?;
+        .with_context(|| ja("cli.bad_listen", &[("listen", &listen)]))?;
     if args.demo && !addr.ip().is_loopback() && !args.demo_public {
-        bail!(
-            "デモモードはループバック以外のアドレス（{addr}）では起動しません。公開する場合は --demo-public を指定してください。"
-        );
+        bail!(ja("cli.demo_public", &[("addr", &addr.to_string())]));
     }
     let core = open_core(cli, file, core_config(file, Some(args))).await?;
     if args.demo {
@@ -447,20 +476,30 @@ async fn serve(
     };
     let listener = tokio::net::TcpListener::bind(addr)
         .await
-        .with_context(|| format!("{addr} で待ち受けできません"))?;
+        .with_context(|| ja("cli.cannot_listen", &[("addr", &addr.to_string())]))?;
     let bound = listener.local_addr()?;
     let db = config::redact(&config::database_url(
         cli.database.as_deref(),
         file,
         &cli.data_dir,
     ));
-    println!("kyoyu を起動しました: http://{bound}/  (データベース: {db})");
+    println!(
+        "{}",
+        ja(
+            "cli.started",
+            &[("url", &format!("http://{bound}/")), ("db", &db)]
+        )
+    );
     if args.demo {
         println!("======================================================================");
+        println!("{}", ja("cli.demo_banner", &[]));
         println!(
-            " デモモード — 公開されたデモ用パスワードで誰でもログインできます。実運用には使わないでください。"
+            "{}",
+            ja(
+                "cli.demo_login",
+                &[("url", &format!("http://{bound}/login"))]
+            )
         );
-        println!(" ブラウザで http://{bound}/login を開き、例えば次でログインしてください:");
         println!(
             "   op-finance-1-contact@demo.example / {}",
             demo::DEMO_PASSWORD
@@ -475,7 +514,7 @@ async fn serve(
         );
         println!("======================================================================");
     }
-    tracing::info!(%bound, backend = core.store().backend().name(), "listening");
+    tracing::info!(%bound, backend = core.backend().name(), "listening");
     let state = AppState::new(core.clone(), web);
     // The notification worker runs beside the server and stops with it.
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
@@ -486,7 +525,7 @@ async fn serve(
     kyoyu_web::serve(listener, state, shutdown_signal()).await?;
     let _ = stop_tx.send(());
     let _ = worker.await;
-    core.store().close().await;
+    core.shutdown().await;
     tracing::info!("stopped");
     Ok(std::process::ExitCode::SUCCESS)
 }

@@ -202,7 +202,7 @@ async fn edit_a_failed_login(url: &str) -> i64 {
     let seq: i64 = row.try_get("seq").unwrap();
     conn.close().await.unwrap();
     let sql = format!("UPDATE audit_log SET detail = '{{}}' WHERE seq = {seq}");
-    kyoyu_store::testing::tamper_with_audit_log(url, None, &sql)
+    kyoyu_test_support::tamper_with_audit_log(url, None, &sql)
         .await
         .unwrap();
     seq

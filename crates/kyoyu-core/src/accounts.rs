@@ -5,6 +5,9 @@ use kyoyu_store::TokenKind;
 use totp_rs::Secret;
 
 use crate::auth::{Session, hash_password, new_token, token_hash, totp_for, totp_step};
+use kyoyu_domain::ErrorCode;
+use kyoyu_domain::messages::Msg;
+
 use crate::{Core, CoreError, Result};
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -37,7 +40,7 @@ impl Core {
         if password.chars().count() < self.config.min_password_len {
             return Err(CoreError::invalid(
                 field,
-                format!("at least {} characters", self.config.min_password_len),
+                Msg::new("error.password_too_short").arg("min", self.config.min_password_len),
             ));
         }
         Ok(())
@@ -64,7 +67,10 @@ impl Core {
             .unwrap_or(false)
         };
         if !ok {
-            return Err(CoreError::invalid("current_password", "does not match"));
+            return Err(CoreError::invalid(
+                "current_password",
+                Msg::new("error.password_mismatch"),
+            ));
         }
         let hash = hash_password(new).await?;
         let now = self.now_ts();
@@ -72,11 +78,12 @@ impl Core {
         tx.set_password_hash(s.user_id, &hash).await?;
         tx.revoke_sessions(s.user_id, Some(s.token_id), &now)
             .await?;
+        self.sessions.clear();
         self.audit(
             &mut tx,
             &s.actor,
             "password_changed",
-            &format!("user:{}", s.user_id),
+            format!("user:{}", s.user_id),
             serde_json::json!({}),
         )
         .await?;
@@ -87,7 +94,7 @@ impl Core {
     /// Starts TOTP enrolment: a new secret, pending until confirmed with a code.
     pub async fn totp_begin(&self, s: &Session) -> Result<TotpEnrolment> {
         if s.totp_enabled {
-            return Err(CoreError::Conflict("TOTP is already enabled".into()));
+            return Err(CoreError::new(ErrorCode::TotpAlreadyEnabled));
         }
         let secret = Secret::generate_secret().to_encoded().to_string();
         let totp = totp_for(&secret, &s.email)?;
@@ -97,7 +104,7 @@ impl Core {
             &mut tx,
             &s.actor,
             "totp_enrolment_started",
-            &format!("user:{}", s.user_id),
+            format!("user:{}", s.user_id),
             serde_json::json!({}),
         )
         .await?;
@@ -127,11 +134,11 @@ impl Core {
     pub async fn totp_enable(&self, s: &Session, code: &str) -> Result<()> {
         let user = self.store.read().await?.user(s.user_id).await?;
         let Some(secret) = user.totp_secret.filter(|_| !user.totp_enabled) else {
-            return Err(CoreError::Conflict("no TOTP enrolment is pending".into()));
+            return Err(CoreError::new(ErrorCode::TotpNotEnabled));
         };
         let totp = totp_for(&secret, &user.email)?;
         let Some(step) = totp_step(&totp, code, self.now().timestamp()) else {
-            return Err(CoreError::invalid("totp", "wrong code"));
+            return Err(CoreError::invalid("totp", Msg::new("error.totp_invalid")));
         };
         let mut tx = self.store.begin().await?;
         tx.set_totp(s.user_id, Some(&secret), true).await?;
@@ -140,11 +147,12 @@ impl Core {
             &mut tx,
             &s.actor,
             "totp_enabled",
-            &format!("user:{}", s.user_id),
+            format!("user:{}", s.user_id),
             serde_json::json!({}),
         )
         .await?;
         tx.commit().await?;
+        self.sessions.clear();
         Ok(())
     }
 
@@ -152,11 +160,11 @@ impl Core {
     pub async fn totp_disable(&self, s: &Session, code: &str) -> Result<()> {
         let user = self.store.read().await?.user(s.user_id).await?;
         let (true, Some(secret)) = (user.totp_enabled, user.totp_secret) else {
-            return Err(CoreError::Conflict("TOTP is not enabled".into()));
+            return Err(CoreError::new(ErrorCode::TotpNotEnabled));
         };
         let totp = totp_for(&secret, &user.email)?;
         if totp_step(&totp, code, self.now().timestamp()).is_none() {
-            return Err(CoreError::invalid("totp", "wrong code"));
+            return Err(CoreError::invalid("totp", Msg::new("error.totp_invalid")));
         }
         let mut tx = self.store.begin().await?;
         tx.set_totp(s.user_id, None, false).await?;
@@ -164,11 +172,12 @@ impl Core {
             &mut tx,
             &s.actor,
             "totp_disabled",
-            &format!("user:{}", s.user_id),
+            format!("user:{}", s.user_id),
             serde_json::json!({}),
         )
         .await?;
         tx.commit().await?;
+        self.sessions.clear();
         Ok(())
     }
 
@@ -192,18 +201,21 @@ impl Core {
         &self,
         tx: &mut kyoyu_store::Tx,
         actor: &kyoyu_domain::policy::Actor,
-        user: i64,
+        user: kyoyu_domain::UserId,
         name: &str,
         expires_in_days: Option<i64>,
     ) -> Result<NewApiToken> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
-            return Err(CoreError::invalid("name", "1–100 characters"));
+            return Err(CoreError::invalid("name", Msg::new("invalid.token_name")));
         }
         if let Some(d) = expires_in_days
             && !(1..=3650).contains(&d)
         {
-            return Err(CoreError::invalid("expires_in_days", "1–3650"));
+            return Err(CoreError::invalid(
+                "expires_in_days",
+                Msg::new("invalid.token_days"),
+            ));
         }
         let now = self.now();
         let expires_at = expires_in_days.map(|d| kyoyu_store::ts(now + Duration::days(d)));
@@ -222,7 +234,7 @@ impl Core {
             tx,
             actor,
             "api_token_created",
-            &format!("token:{id}"),
+            format!("token:{id}"),
             serde_json::json!({ "user": user, "name": name }),
         )
         .await?;
@@ -256,14 +268,15 @@ impl Core {
     pub async fn revoke_api_token(&self, s: &Session, id: i64) -> Result<()> {
         let now = self.now_ts();
         let mut tx = self.store.begin().await?;
+        self.sessions.clear();
         if !tx.revoke_token(s.user_id, id, &now).await? {
-            return Err(CoreError::NotFound);
+            return Err(CoreError::not_found());
         }
         self.audit(
             &mut tx,
             &s.actor,
             "api_token_revoked",
-            &format!("token:{id}"),
+            format!("token:{id}"),
             serde_json::json!({}),
         )
         .await?;

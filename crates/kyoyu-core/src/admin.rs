@@ -9,6 +9,9 @@ use kyoyu_domain::{Email, OrgCode, Role};
 use kyoyu_store::{NewOrg, NewUser, OrgRow};
 
 use crate::auth::hash_password;
+use kyoyu_domain::messages::{self, Locale, Msg};
+use kyoyu_domain::{OrgId, UserId};
+
 use crate::{Core, CoreError, NewApiToken, Result};
 
 #[derive(Debug, Clone, Default)]
@@ -38,7 +41,7 @@ fn require_admin(actor: &Actor) -> Result<()> {
     match actor {
         Actor::System => Ok(()),
         Actor::User(u) if u.is_admin => Ok(()),
-        _ => Err(CoreError::Forbidden),
+        _ => Err(CoreError::forbidden()),
     }
 }
 
@@ -46,31 +49,34 @@ impl Core {
     /// Every organisation (codes, names, roles, sectors): the directory any signed-in user sees.
     pub async fn list_orgs(&self, actor: &Actor) -> Result<Vec<OrgRow>> {
         if matches!(actor, Actor::Anonymous) {
-            return Err(CoreError::Unauthenticated);
+            return Err(CoreError::unauthenticated());
         }
         Ok(self.store.read().await?.list_orgs().await?)
     }
 
-    pub async fn org(&self, actor: &Actor, id: i64) -> Result<OrgRow> {
+    pub async fn org(&self, actor: &Actor, id: OrgId) -> Result<OrgRow> {
         if matches!(actor, Actor::Anonymous) {
-            return Err(CoreError::Unauthenticated);
+            return Err(CoreError::unauthenticated());
         }
         Ok(self.store.read().await?.org(id).await?)
     }
 
-    pub async fn create_org(&self, actor: &Actor, spec: &NewOrgSpec) -> Result<i64> {
+    pub async fn create_org(&self, actor: &Actor, spec: &NewOrgSpec) -> Result<OrgId> {
         require_admin(actor)?;
-        let code =
-            OrgCode::parse(&spec.code).map_err(|e| CoreError::invalid("code", e.to_string()))?;
+        let code = OrgCode::parse(&spec.code)
+            .map_err(|_| CoreError::invalid("code", Msg::new("invalid.org_code")))?;
         if spec.name_ja.trim().is_empty() {
-            return Err(CoreError::invalid("name_ja", "required"));
+            return Err(CoreError::invalid(
+                "name_ja",
+                Msg::new("invalid.required").arg("field", messages::t(Locale::Ja, "field.name")),
+            ));
         }
         let reference = self.reference();
         for s in &spec.sectors {
             if !reference.is_sector(s) {
                 return Err(CoreError::invalid(
                     "sectors",
-                    format!("unknown sector `{s}`"),
+                    Msg::new("invalid.unknown_sector").arg("code", s),
                 ));
             }
         }
@@ -79,19 +85,19 @@ impl Core {
         {
             return Err(CoreError::invalid(
                 "ministry",
-                format!("unknown ministry `{m}`"),
+                Msg::new("invalid.unknown_ministry").arg("code", m),
             ));
         }
         let mut tx = self.store.begin().await?;
         let mut ceptoar_ids = Vec::new();
         for c in &spec.ceptoars {
             let id = tx.org_id_by_code(c).await?.ok_or_else(|| {
-                CoreError::invalid("ceptoars", format!("unknown organisation `{c}`"))
+                CoreError::invalid("ceptoars", Msg::new("invalid.unknown_org").arg("code", c))
             })?;
             if !tx.org(id).await?.roles.contains(&Role::Ceptoar) {
                 return Err(CoreError::invalid(
                     "ceptoars",
-                    format!("`{c}` is not a CEPTOAR"),
+                    Msg::new("invalid.not_a_ceptoar").arg("code", c),
                 ));
             }
             ceptoar_ids.push(id);
@@ -115,11 +121,12 @@ impl Core {
             &mut tx,
             actor,
             "org_created",
-            &format!("org:{id}"),
+            format!("org:{id}"),
             serde_json::json!({ "code": code.as_str(), "roles": roles, "sectors": spec.sectors }),
         )
         .await?;
         tx.commit().await?;
+        self.sessions.clear();
         Ok(id)
     }
 
@@ -133,23 +140,30 @@ impl Core {
         require_admin(actor)?;
         let mut tx = self.store.begin().await?;
         let c = tx.org_id_by_code(ceptoar).await?.ok_or_else(|| {
-            CoreError::invalid("ceptoar", format!("unknown organisation `{ceptoar}`"))
+            CoreError::invalid(
+                "ceptoar",
+                Msg::new("invalid.unknown_org").arg("code", ceptoar),
+            )
         })?;
         let m = tx.org_id_by_code(member).await?.ok_or_else(|| {
-            CoreError::invalid("member", format!("unknown organisation `{member}`"))
+            CoreError::invalid(
+                "member",
+                Msg::new("invalid.unknown_org").arg("code", member),
+            )
         })?;
         if !tx.org(c).await?.roles.contains(&Role::Ceptoar) {
             return Err(CoreError::invalid(
                 "ceptoar",
-                format!("`{ceptoar}` is not a CEPTOAR"),
+                Msg::new("invalid.not_a_ceptoar").arg("code", ceptoar),
             ));
         }
         tx.add_ceptoar_member(c, m).await?;
+        self.sessions.clear();
         self.audit(
             &mut tx,
             actor,
             "ceptoar_member_added",
-            &format!("org:{c}"),
+            format!("org:{c}"),
             serde_json::json!({ "member": member }),
         )
         .await?;
@@ -157,10 +171,10 @@ impl Core {
         Ok(())
     }
 
-    pub async fn create_user(&self, actor: &Actor, spec: &NewUserSpec) -> Result<i64> {
+    pub async fn create_user(&self, actor: &Actor, spec: &NewUserSpec) -> Result<UserId> {
         require_admin(actor)?;
         let email = Email::parse(&spec.email)
-            .map_err(|_| CoreError::invalid("email", "not an e-mail address"))?;
+            .map_err(|_| CoreError::invalid("email", Msg::new("invalid.email")))?;
         self.validate_password("password", &spec.password)?;
         let hash = hash_password(&spec.password).await?;
         self.insert_user(actor, spec, &email, hash).await
@@ -173,11 +187,11 @@ impl Core {
         spec: &NewUserSpec,
         email: &Email,
         hash: String,
-    ) -> Result<i64> {
+    ) -> Result<UserId> {
         let mut tx = self.store.begin().await?;
         let org_id = match &spec.org {
             Some(code) => Some(tx.org_id_by_code(code).await?.ok_or_else(|| {
-                CoreError::invalid("org", format!("unknown organisation `{code}`"))
+                CoreError::invalid("org", Msg::new("invalid.unknown_org").arg("code", code))
             })?),
             None => None,
         };
@@ -201,7 +215,7 @@ impl Core {
             &mut tx,
             actor,
             "user_created",
-            &format!("user:{id}"),
+            format!("user:{id}"),
             serde_json::json!({ "email": email.as_str(), "org": spec.org, "contact": spec.is_contact, "admin": spec.is_admin }),
         )
         .await?;
@@ -219,12 +233,12 @@ impl Core {
     ) -> Result<NewApiToken> {
         require_admin(actor)?;
         let email = Email::parse(email)
-            .map_err(|_| CoreError::invalid("email", "not an e-mail address"))?;
+            .map_err(|_| CoreError::invalid("email", Msg::new("invalid.email")))?;
         let mut tx = self.store.begin().await?;
         let user = tx
             .user_by_email(email.as_str())
             .await?
-            .ok_or_else(|| CoreError::invalid("email", "no such user"))?;
+            .ok_or_else(|| CoreError::invalid("email", Msg::new("invalid.unknown_user")))?;
         let token = self
             .issue_api_token(&mut tx, actor, user.id, name, expires_in_days)
             .await?;
@@ -240,8 +254,9 @@ impl Core {
     /// Replaces the reference data with an edited document (validated; audited; history kept).
     pub async fn replace_reference(&self, actor: &Actor, toml_text: &str) -> Result<()> {
         require_admin(actor)?;
-        let data = ReferenceData::from_toml(toml_text)
-            .map_err(|e| CoreError::invalid("reference", e.to_string()))?;
+        let data = ReferenceData::from_toml(toml_text).map_err(|e| {
+            CoreError::invalid("reference", Msg::new("invalid.reference").arg("detail", e))
+        })?;
         let mut tx = self.store.begin().await?;
         let version = tx
             .put_reference_data(&data, &self.now_ts(), actor.user_id())
@@ -250,12 +265,13 @@ impl Core {
             &mut tx,
             actor,
             "reference_data_replaced",
-            &format!("reference_data:{version}"),
+            format!("reference_data:{version}"),
             serde_json::json!({ "sectors": data.sectors.len() }),
         )
         .await?;
         tx.commit().await?;
         self.set_reference(data);
+        self.sessions.clear();
         Ok(())
     }
 }

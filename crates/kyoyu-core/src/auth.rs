@@ -14,16 +14,18 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use totp_rs::{Algorithm, Secret, TOTP};
 
+use kyoyu_domain::{ErrorCode, OrgId, UserId};
+
 use crate::{Core, CoreError, Result};
 
 /// A verified caller: who they are and what the policy knows about them.
 #[derive(Debug, Clone)]
 pub struct Session {
     pub actor: Actor,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub email: String,
     pub name: String,
-    pub org_id: Option<i64>,
+    pub org_id: Option<OrgId>,
     /// Admin rights in force (an admin without TOTP has none when TOTP is required).
     pub is_admin: bool,
     /// The user is an administrator who still has to enrol TOTP.
@@ -40,7 +42,7 @@ pub struct Session {
 pub struct LoginOutcome {
     pub token: String,
     pub expires_at: String,
-    pub user_id: i64,
+    pub user_id: UserId,
 }
 
 /// SHA-256 of a bearer token, as stored.
@@ -70,10 +72,10 @@ pub async fn hash_password(password: &str) -> Result<String> {
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
             .map(|h| h.to_string())
-            .map_err(|e| CoreError::Internal(format!("password hashing: {e}")))
+            .map_err(|e| CoreError::internal(format!("password hashing: {e}")))
     })
     .await
-    .map_err(|e| CoreError::Internal(e.to_string()))?
+    .map_err(CoreError::internal)?
 }
 
 async fn verify_password(password: &str, hash: &str) -> bool {
@@ -95,7 +97,7 @@ async fn verify_password(password: &str, hash: &str) -> bool {
 pub(crate) fn totp_for(secret_b32: &str, account: &str) -> Result<TOTP> {
     let secret = Secret::Encoded(secret_b32.to_owned())
         .to_bytes()
-        .map_err(|e| CoreError::Internal(format!("stored TOTP secret: {e:?}")))?;
+        .map_err(|e| CoreError::internal(format!("stored TOTP secret: {e:?}")))?;
     TOTP::new(
         Algorithm::SHA1,
         6,
@@ -105,7 +107,7 @@ pub(crate) fn totp_for(secret_b32: &str, account: &str) -> Result<TOTP> {
         Some("kyoyu".to_owned()),
         account.to_owned(),
     )
-    .map_err(|e| CoreError::Internal(format!("TOTP: {e}")))
+    .map_err(|e| CoreError::internal(format!("TOTP: {e}")))
 }
 
 /// The time step a code is valid for (now, or one step either side), if any.
@@ -140,7 +142,7 @@ impl Core {
             let _ = hash_password(password).await;
             self.audit_login_failure(None, &email, "unknown_or_disabled")
                 .await?;
-            return Err(CoreError::LoginFailed);
+            return Err(CoreError::new(ErrorCode::LoginFailed));
         };
         if user
             .locked_until
@@ -149,7 +151,7 @@ impl Core {
         {
             self.audit_login_failure(Some(&user), &email, "locked")
                 .await?;
-            return Err(CoreError::Locked);
+            return Err(CoreError::new(ErrorCode::AccountLocked));
         }
         if !verify_password(password, &user.password_hash).await {
             return Err(self.count_failure(&user, &email, "password").await?);
@@ -157,7 +159,7 @@ impl Core {
         let mut step = None;
         if user.totp_enabled {
             let Some(code) = totp.filter(|c| !c.trim().is_empty()) else {
-                return Err(CoreError::TotpRequired);
+                return Err(CoreError::new(ErrorCode::TotpRequired));
             };
             let secret = user.totp_secret.as_deref().unwrap_or_default();
             let t = totp_for(secret, &user.email)?;
@@ -165,10 +167,10 @@ impl Core {
                 Some(s) if s > user.totp_last_step => step = Some(s),
                 _ => {
                     let err = self.count_failure(&user, &email, "totp").await?;
-                    return Err(if matches!(err, CoreError::Locked) {
+                    return Err(if err.is(ErrorCode::AccountLocked) {
                         err
                     } else {
-                        CoreError::TotpInvalid
+                        CoreError::new(ErrorCode::TotpInvalid)
                     });
                 }
             }
@@ -194,7 +196,7 @@ impl Core {
             &mut tx,
             &actor,
             "login_succeeded",
-            &format!("user:{}", user.id),
+            format!("user:{}", user.id),
             serde_json::json!({ "second_factor": step.is_some() }),
         )
         .await?;
@@ -221,7 +223,7 @@ impl Core {
             &mut tx,
             &Actor::Anonymous,
             "login_failed",
-            &target,
+            target,
             serde_json::json!({ "email": email, "reason": reason }),
         )
         .await?;
@@ -242,15 +244,15 @@ impl Core {
             &mut tx,
             &Actor::Anonymous,
             "login_failed",
-            &format!("user:{}", user.id),
+            format!("user:{}", user.id),
             serde_json::json!({ "email": email, "reason": reason, "failures": n, "locked": locked }),
         )
         .await?;
         tx.commit().await?;
         Ok(if locked {
-            CoreError::Locked
+            CoreError::new(ErrorCode::AccountLocked)
         } else {
-            CoreError::LoginFailed
+            CoreError::new(ErrorCode::LoginFailed)
         })
     }
 
@@ -271,15 +273,18 @@ impl Core {
     /// Turns a bearer token (or session cookie) into a session; `Unauthenticated` when it is
     /// unknown, expired, revoked, or its user is disabled.
     pub async fn authenticate(&self, token: &str) -> Result<Session> {
-        let now = kyoyu_store::ts(self.now());
         let hash = token_hash(token);
+        let now = kyoyu_store::ts(self.now());
+        if let Some(s) = self.sessions.get(&hash, &now) {
+            return Ok(s);
+        }
         let mut tx = self.store.read().await?;
         let Some(row) = tx.live_token(&hash, &now).await? else {
-            return Err(CoreError::Unauthenticated);
+            return Err(CoreError::unauthenticated());
         };
         let user = tx.user(row.user_id).await?;
         if user.disabled {
-            return Err(CoreError::Unauthenticated);
+            return Err(CoreError::unauthenticated());
         }
         let actor = self.actor_for(&mut tx, &user).await?;
         drop(tx);
@@ -294,7 +299,7 @@ impl Core {
             tx.commit().await?;
         }
         let must_enrol = user.is_admin && self.config.require_admin_totp && !user.totp_enabled;
-        Ok(Session {
+        let session = Session {
             actor,
             user_id: user.id,
             email: user.email,
@@ -307,19 +312,24 @@ impl Core {
             token_id: row.id,
             token_kind: row.kind,
             csrf: csrf_for(token),
-        })
+        };
+        self.sessions
+            .put(hash, row.expires_at.clone(), session.clone());
+        Ok(session)
     }
 
     /// Revokes the token the caller used.
     pub async fn logout(&self, session: &Session, token: &str) -> Result<()> {
         let now = self.now_ts();
+        let hash = token_hash(token);
+        self.sessions.forget(&hash);
         let mut tx = self.store.begin().await?;
-        tx.revoke_token_by_hash(&token_hash(token), &now).await?;
+        tx.revoke_token_by_hash(&hash, &now).await?;
         self.audit(
             &mut tx,
             &session.actor,
             "logout",
-            &format!("user:{}", session.user_id),
+            format!("user:{}", session.user_id),
             serde_json::json!({}),
         )
         .await?;

@@ -4,119 +4,104 @@
 
 use std::collections::BTreeSet;
 
+use kyoyu_domain::messages::fill;
 use kyoyu_domain::policy::Actor;
 use kyoyu_domain::{Email, Role};
+use serde::Deserialize;
 
 use crate::admin::{NewOrgSpec, NewUserSpec};
 use crate::auth::hash_password;
-use crate::{Core, Result};
+use crate::{Core, CoreError, Result};
 
 pub const DEMO_PASSWORD: &str = "kyoyu-demo-pass";
 pub const ADMIN_EMAIL: &str = "admin@demo.example";
 
-/// Every demo organisation, in creation order (CEPTOARs before their members).
-pub fn organisations(core: &Core) -> Vec<NewOrgSpec> {
-    let reference = core.reference();
-    let mut orgs = Vec::new();
-    let org = |code: &str, name: &str, en: &str, roles: &[Role]| NewOrgSpec {
-        code: code.into(),
-        name_ja: name.into(),
-        name_en: en.into(),
-        roles: roles.iter().copied().collect(),
+#[derive(Debug, Deserialize)]
+struct OrgEntry {
+    code: String,
+    name_ja: String,
+    name_en: String,
+    roles: Vec<Role>,
+    #[serde(default)]
+    ministry: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct PerSector {
+    ceptoar_ja: String,
+    ceptoar_en: String,
+    operator_ja: String,
+    operator_en: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct UserWords {
+    contact: String,
+    member: String,
+    admin: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct World {
+    first: Vec<OrgEntry>,
+    last: Vec<OrgEntry>,
+    per_sector: PerSector,
+    users: UserWords,
+}
+
+fn world() -> Result<World> {
+    toml::from_str(include_str!("../data/demo_world.toml"))
+        .map_err(|e| CoreError::internal(format!("demo world data: {e}")))
+}
+
+fn spec(e: &OrgEntry) -> NewOrgSpec {
+    NewOrgSpec {
+        code: e.code.clone(),
+        name_ja: e.name_ja.clone(),
+        name_en: e.name_en.clone(),
+        roles: e.roles.iter().copied().collect(),
+        ministry: e.ministry.clone(),
         ..Default::default()
-    };
-    orgs.push(org(
-        "nisc",
-        "内閣サイバーセキュリティセンター",
-        "NISC",
-        &[Role::Nisc],
-    ));
-    for (code, name, en, extra) in [
-        ("fsa", "金融庁", "Financial Services Agency", None),
-        (
-            "mic",
-            "総務省",
-            "Ministry of Internal Affairs and Communications",
-            Some(Role::SecurityMinistry),
-        ),
-        (
-            "mhlw",
-            "厚生労働省",
-            "Ministry of Health, Labour and Welfare",
-            None,
-        ),
-        (
-            "meti",
-            "経済産業省",
-            "Ministry of Economy, Trade and Industry",
-            Some(Role::SecurityMinistry),
-        ),
-        (
-            "mlit",
-            "国土交通省",
-            "Ministry of Land, Infrastructure, Transport and Tourism",
-            None,
-        ),
-    ] {
-        let mut o = org(code, name, en, &[Role::SectorMinistry]);
-        o.roles.extend(extra);
-        o.ministry = Some(code.into());
-        orgs.push(o);
     }
+}
+
+/// Every demo organisation, in creation order (CEPTOARs before their members).
+pub fn organisations(core: &Core) -> Result<Vec<NewOrgSpec>> {
+    let reference = core.reference();
+    let w = world()?;
+    let mut orgs: Vec<NewOrgSpec> = w.first.iter().map(spec).collect();
     for sector in &reference.sectors {
         let sectors: BTreeSet<String> = [sector.code.clone()].into();
         let ceptoar = format!("ceptoar-{}", sector.code);
-        let mut c = org(
-            &ceptoar,
-            &format!("{}セプター事務局（デモ）", sector.name_ja),
-            &format!("{} CEPTOAR (demo)", sector.name_en),
-            &[Role::Ceptoar],
-        );
-        c.sectors = sectors.clone();
-        orgs.push(c);
+        orgs.push(NewOrgSpec {
+            code: ceptoar.clone(),
+            name_ja: fill(&w.per_sector.ceptoar_ja, &[("sector", &sector.name_ja)]),
+            name_en: fill(&w.per_sector.ceptoar_en, &[("sector", &sector.name_en)]),
+            roles: [Role::Ceptoar].into(),
+            sectors: sectors.clone(),
+            ..Default::default()
+        });
         for n in 1..=2 {
-            let mut o = org(
-                &format!("op-{}-{n}", sector.code),
-                &format!("{}デモ事業者{n}", sector.name_ja),
-                &format!("{} demo operator {n}", sector.name_en),
-                &[Role::Operator],
-            );
-            o.sectors = sectors.clone();
-            o.ceptoars = [ceptoar.clone()].into();
-            orgs.push(o);
+            let n = n.to_string();
+            orgs.push(NewOrgSpec {
+                code: format!("op-{}-{n}", sector.code),
+                name_ja: fill(
+                    &w.per_sector.operator_ja,
+                    &[("sector", &sector.name_ja), ("n", &n)],
+                ),
+                name_en: fill(
+                    &w.per_sector.operator_en,
+                    &[("sector", &sector.name_en), ("n", &n)],
+                ),
+                roles: [Role::Operator].into(),
+                sectors: sectors.clone(),
+                ceptoars: [ceptoar.clone()].into(),
+                ..Default::default()
+            });
         }
     }
-    orgs.push(org(
-        "npa",
-        "警察庁",
-        "National Police Agency",
-        &[Role::IncidentResponseMinistry, Role::SecurityMinistry],
-    ));
-    orgs.push(org(
-        "jpcert",
-        "JPCERTコーディネーションセンター",
-        "JPCERT/CC",
-        &[Role::SecurityAgency],
-    ));
-    orgs.push(org(
-        "ipa",
-        "情報処理推進機構",
-        "IPA",
-        &[Role::SecurityAgency],
-    ));
-    orgs.push(org(
-        "vendor-1",
-        "デモベンダー株式会社",
-        "Demo vendor",
-        &[Role::CyberspaceVendor],
-    ));
-    orgs.push(org(
-        "outsider",
-        "関係のないデモ組織",
-        "Unrelated demo organisation",
-        &[],
-    ));
-    orgs
+    orgs.extend(w.last.iter().map(spec));
+    Ok(orgs)
 }
 
 /// What `ensure` did.
@@ -129,6 +114,7 @@ pub struct DemoSummary {
 /// Creates whatever part of the demo world is missing.
 pub async fn ensure(core: &Core) -> Result<DemoSummary> {
     let actor = Actor::System;
+    let words = world()?.users;
     let mut summary = DemoSummary::default();
     let existing_orgs: BTreeSet<String> = core
         .store
@@ -151,13 +137,15 @@ pub async fn ensure(core: &Core) -> Result<DemoSummary> {
     // One hash for every demo account: the password is public anyway, and hashing 107 times
     // would make every demo start (and every test) seconds slower.
     let hash = hash_password(DEMO_PASSWORD).await?;
-    for spec in organisations(core) {
+    for spec in organisations(core)? {
         if !existing_orgs.contains(&spec.code) {
             core.create_org(&actor, &spec).await?;
             summary.orgs_created += 1;
         }
-        for (kind, contact, label) in [("contact", true, "窓口担当"), ("member", false, "職員")]
-        {
+        for (kind, contact, label) in [
+            ("contact", true, words.contact.as_str()),
+            ("member", false, words.member.as_str()),
+        ] {
             let email = format!("{}-{kind}@demo.example", spec.code);
             if existing_users.contains(&email) {
                 continue;
@@ -183,7 +171,7 @@ pub async fn ensure(core: &Core) -> Result<DemoSummary> {
     {
         let admin = NewUserSpec {
             email: ADMIN_EMAIL.into(),
-            name: "システム管理者（デモ）".into(),
+            name: words.admin.clone(),
             org: None,
             password: String::new(),
             is_contact: false,

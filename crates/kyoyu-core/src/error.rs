@@ -1,49 +1,129 @@
-//! The use-case error vocabulary. The web layer renders each variant twice (JSON for the API,
-//! a Japanese page for the UI) from one match; nothing here knows about HTTP.
+//! The use-case error: a stable [`ErrorCode`], the field it is about, what to tell the person
+//! (a catalogue message), and for internal failures the cause chain, which is logged once and
+//! never shown. The web layer renders it twice (JSON for the API, a Japanese page for the UI)
+//! from the code; nothing here knows about HTTP.
 
+use kyoyu_domain::ErrorCode;
+use kyoyu_domain::messages::{Locale, Msg, t};
+use kyoyu_domain::policy::Denied;
 use kyoyu_store::StoreError;
 
-#[derive(Debug, thiserror::Error)]
-pub enum CoreError {
-    /// Client input that fails validation; `field` is the API field path.
-    #[error("invalid {field}: {message}")]
-    Invalid { field: String, message: String },
-    #[error("login required")]
-    Unauthenticated,
-    #[error("wrong e-mail or password")]
-    LoginFailed,
-    #[error("TOTP code required")]
-    TotpRequired,
-    #[error("wrong TOTP code")]
-    TotpInvalid,
-    #[error("account locked")]
-    Locked,
-    #[error("forbidden")]
-    Forbidden,
-    /// Missing, or not visible to the caller (never distinguished).
-    #[error("not found")]
-    NotFound,
-    #[error("conflict: {0}")]
-    Conflict(String),
-    #[error("internal error: {0}")]
-    Internal(String),
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CoreError {
+    pub code: ErrorCode,
+    /// The API field path the error is about, when there is one.
+    pub field: Option<String>,
+    /// What to tell the person beyond the code's own text.
+    pub detail: Option<Msg>,
+    /// For `Internal`: what failed, with its causes (for the log only).
+    pub cause: Option<String>,
 }
 
+/// What a person reads (the CLI prints it; logs carry it with the code): the detail if
+/// there is one, else the code's own text; for an internal error, its cause.
+impl std::fmt::Display for CoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.detail {
+            Some(d) => write!(f, "{}", d.ja())?,
+            None => write!(f, "{}", t(Locale::Ja, &self.code.message_key()))?,
+        }
+        if let Some(field) = &self.field {
+            write!(f, " [{field}]")?;
+        }
+        write!(f, " ({})", self.code)?;
+        if let Some(c) = &self.cause {
+            write!(f, ": {c}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for CoreError {}
+
 impl CoreError {
-    pub fn invalid(field: &str, message: impl Into<String>) -> CoreError {
-        CoreError::Invalid {
-            field: field.to_owned(),
-            message: message.into(),
+    pub fn new(code: ErrorCode) -> CoreError {
+        CoreError {
+            code,
+            field: None,
+            detail: None,
+            cause: None,
         }
     }
+
+    /// A field of the request is wrong (`invalid_field`).
+    pub fn invalid(field: impl Into<String>, detail: Msg) -> CoreError {
+        CoreError {
+            code: ErrorCode::InvalidField,
+            field: Some(field.into()),
+            detail: Some(detail),
+            cause: None,
+        }
+    }
+
+    pub fn with_detail(code: ErrorCode, detail: Msg) -> CoreError {
+        CoreError {
+            detail: Some(detail),
+            ..CoreError::new(code)
+        }
+    }
+
+    /// The service failed; `cause` goes to the log.
+    pub fn internal(cause: impl std::fmt::Display) -> CoreError {
+        CoreError {
+            cause: Some(cause.to_string()),
+            ..CoreError::new(ErrorCode::Internal)
+        }
+    }
+
+    pub fn not_found() -> CoreError {
+        CoreError::new(ErrorCode::NotFound)
+    }
+
+    pub fn forbidden() -> CoreError {
+        CoreError::new(ErrorCode::Forbidden)
+    }
+
+    pub fn unauthenticated() -> CoreError {
+        CoreError::new(ErrorCode::Unauthenticated)
+    }
+
+    pub fn is(&self, code: ErrorCode) -> bool {
+        self.code == code
+    }
+}
+
+/// An error and its sources, outermost first.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(s) = next {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        next = s.source();
+    }
+    out
 }
 
 impl From<StoreError> for CoreError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Conflict(what) => CoreError::Conflict(what),
-            StoreError::NotFound(_) => CoreError::NotFound,
-            other => CoreError::Internal(other.to_string()),
+            StoreError::Conflict(_) => CoreError {
+                cause: Some(e.to_string()),
+                ..CoreError::new(ErrorCode::AlreadyExists)
+            },
+            StoreError::NotFound(_) => CoreError::not_found(),
+            other => CoreError::internal(chain(&other)),
+        }
+    }
+}
+
+impl From<Denied> for CoreError {
+    fn from(d: Denied) -> Self {
+        CoreError {
+            code: d.code,
+            field: d.field,
+            detail: d.detail,
+            cause: None,
         }
     }
 }

@@ -1,33 +1,42 @@
 //! kyoyu's use cases: the only way to read or change data. Every call takes the [`Actor`]
-//! first; background work runs as `Actor::System`. Every change writes its audit record in the
-//! same transaction as the change.
+//! (or a [`Session`] holding one) first; background work runs as `Actor::System`. Every
+//! change writes its audit record in the same transaction as the change; reads of non-White
+//! items are audited through a buffer that never makes readers wait for the writer.
+//!
+//! One module per group of use cases: `reports/*` and `advisories/*` hold one file per action.
 
 mod accounts;
 mod admin;
 pub mod advisories;
+mod audit;
 mod auth;
 pub mod demo;
+mod directory;
 mod error;
+
 pub mod notify;
 pub mod reports;
+mod session_cache;
 
 use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
-use kyoyu_domain::policy::Actor;
 use kyoyu_domain::reference::ReferenceData;
-use kyoyu_store::{NewAudit, Tx};
+use kyoyu_store::NewAudit;
 
 pub use accounts::{ApiTokenInfo, NewApiToken, TotpEnrolment};
 pub use admin::{NewOrgSpec, NewUserSpec};
 pub use auth::{LoginOutcome, Session};
+pub use directory::OrgRef;
 pub use error::CoreError;
+pub use kyoyu_domain::ErrorCode;
 pub use kyoyu_store::StoreError;
-pub use kyoyu_store::{Backend, OrgRow, Store, TokenKind};
+pub use kyoyu_store::{Backend, OrgRow, PoolStats, TokenKind};
 
 pub type Result<T> = std::result::Result<T, CoreError>;
 
-/// Where the time comes from: the real clock in production, a fixed one in tests.
+/// Where the time comes from: the real clock in production, a fixed one in tests. Nothing
+/// else in the service reads the time.
 pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;
 }
@@ -53,6 +62,10 @@ pub struct CoreConfig {
     pub require_admin_totp: bool,
     /// Minimum password length.
     pub min_password_len: usize,
+    /// How long a verified token is trusted without asking the database again. A token
+    /// revoked through another server process stops working within this time; in this process
+    /// at once.
+    pub session_cache_seconds: u64,
     /// E-mail and webhook delivery.
     pub notify: notify::NotifyConfig,
 }
@@ -65,6 +78,7 @@ impl Default for CoreConfig {
             lockout_minutes: 15,
             require_admin_totp: false,
             min_password_len: 12,
+            session_cache_seconds: 5,
             notify: notify::NotifyConfig::default(),
         }
     }
@@ -72,47 +86,59 @@ impl Default for CoreConfig {
 
 #[derive(Clone)]
 pub struct Core {
-    store: Store,
+    store: kyoyu_store::Store,
     clock: Arc<dyn Clock>,
     config: CoreConfig,
     reference: Arc<RwLock<Arc<ReferenceData>>>,
+    sessions: Arc<session_cache::SessionCache>,
+    read_audits: audit::ReadAudits,
 }
 
 impl Core {
-    /// Opens the use-case layer over a migrated store, seeding the reference data from the
-    /// bundled file on first start.
-    pub async fn new(store: Store, clock: Arc<dyn Clock>, config: CoreConfig) -> Result<Core> {
+    /// Opens the use-case layer over a migrated store: seeds the reference data from the
+    /// bundled file on first start, and rebuilds the read model when this binary's rules are
+    /// newer than the ones that built it.
+    pub async fn new(
+        store: kyoyu_store::Store,
+        clock: Arc<dyn Clock>,
+        config: CoreConfig,
+    ) -> Result<Core> {
         let mut tx = store.begin().await?;
         let reference = match tx.reference_data().await? {
             Some((_, data)) => data,
             None => {
                 let data = ReferenceData::bundled()
-                    .map_err(|e| CoreError::Internal(format!("bundled reference data: {e}")))?;
+                    .map_err(|e| CoreError::internal(format!("bundled reference data: {e}")))?;
                 let at = kyoyu_store::ts(clock.now());
                 tx.put_reference_data(&data, &at, None).await?;
-                tx.audit(NewAudit {
-                    at: &at,
+                tx.audit(&NewAudit {
+                    at,
                     actor_user: None,
                     actor_org: None,
-                    action: "reference_data_seeded",
-                    target: "reference_data",
+                    action: "reference_data_seeded".into(),
+                    target: "reference_data".into(),
                     detail: serde_json::json!({ "sectors": data.sectors.len() }),
                 })
                 .await?;
                 data
             }
         };
+        if tx.read_model_version().await? != kyoyu_store::READ_MODEL_VERSION {
+            let n = tx.reindex().await?;
+            tracing::info!(items = n, "read model rebuilt for this version");
+        }
         tx.commit().await?;
+        let sessions = Arc::new(session_cache::SessionCache::new(
+            config.session_cache_seconds,
+        ));
         Ok(Core {
+            read_audits: audit::ReadAudits::start(store.clone()),
             store,
             clock,
             config,
             reference: Arc::new(RwLock::new(Arc::new(reference))),
+            sessions,
         })
-    }
-
-    pub fn store(&self) -> &Store {
-        &self.store
     }
 
     pub fn config(&self) -> &CoreConfig {
@@ -143,51 +169,25 @@ impl Core {
         *guard = Arc::new(data);
     }
 
-    /// Appends an audit record for `actor` in `tx`.
-    async fn audit(
-        &self,
-        tx: &mut Tx,
-        actor: &Actor,
-        action: &str,
-        target: &str,
-        detail: serde_json::Value,
-    ) -> Result<()> {
-        let at = self.now_ts();
-        tx.audit(NewAudit {
-            at: &at,
-            actor_user: actor.user_id(),
-            actor_org: actor.org().map(|o| o.id),
-            action,
-            target,
-            detail,
-        })
-        .await?;
-        Ok(())
-    }
-
-    /// Walks the whole audit chain; the error names the first bad record.
-    pub async fn audit_verify(
-        &self,
-    ) -> Result<std::result::Result<u64, kyoyu_domain::audit::ChainError>> {
-        let mut tx = self.store.read().await?;
-        let (head, head_hash) = tx.audit_head().await?;
-        let mut records = Vec::new();
-        let mut after = 0;
-        loop {
-            let batch = tx.audit_records(after, 5000).await?;
-            let Some(last) = batch.last() else { break };
-            after = last.seq;
-            records.extend(batch);
-        }
-        Ok(kyoyu_domain::audit::verify(
-            &records,
-            Some((head, &head_hash)),
-        ))
-    }
-
     /// Whether the database answers.
     pub async fn ready(&self) -> Result<()> {
         self.store.ping().await?;
         Ok(())
+    }
+
+    /// Which database backs the service (for `/readyz` and logs).
+    pub fn backend(&self) -> Backend {
+        self.store.backend()
+    }
+
+    /// Connection-pool figures for metrics.
+    pub fn pool_stats(&self) -> PoolStats {
+        self.store.pool_stats()
+    }
+
+    /// Writes out buffered read audits and closes the database (on shutdown).
+    pub async fn shutdown(&self) {
+        self.flush_audits().await;
+        self.store.close().await;
     }
 }

@@ -7,9 +7,10 @@
 
 use std::time::Duration;
 
-use chrono::Utc;
 use hmac::{Hmac, Mac};
+use kyoyu_domain::messages::{Locale, Msg, ja, t};
 use kyoyu_domain::policy::ItemKind;
+use kyoyu_domain::{ItemId, OrgId, Tlp};
 use kyoyu_store::{NewOutbox, OutboxRow, Tx};
 use sha2::Sha256;
 
@@ -48,64 +49,91 @@ impl Default for NotifyConfig {
     }
 }
 
-/// The events a user can choose to be e-mailed about.
-pub const EVENTS: &[(&str, &str)] = &[
-    ("report_received", "情報連絡の受信"),
-    ("report_numbered", "識別番号の付与"),
-    ("advisory_delivered", "情報提供の配信"),
-    ("scope_request", "共有範囲の変更依頼"),
-    ("scope_request_decided", "変更依頼への回答"),
-    ("inquiry", "問い合わせ"),
-    ("inquiry_answered", "問い合わせへの回答"),
+/// The events a user can choose to be e-mailed about (labels: catalogue `notify_event.*`).
+pub const EVENTS: &[&str] = &[
+    "report_received",
+    "report_numbered",
+    "advisory_delivered",
+    "scope_request",
+    "scope_request_decided",
+    "inquiry",
+    "inquiry_answered",
 ];
+
+/// The item a notification is about, as the event's use case knows it.
+#[derive(Debug, Clone, Copy)]
+pub struct About {
+    pub kind: ItemKind,
+    pub id: ItemId,
+    pub tlp: Tlp,
+}
 
 impl Core {
     /// The in-app notification plus its e-mails and webhook calls, in the caller's transaction.
     pub(crate) async fn notify(
         &self,
         tx: &mut Tx,
-        org: i64,
+        org: OrgId,
         kind: &str,
-        item: Option<i64>,
+        item: Option<About>,
         message: &str,
     ) -> Result<()> {
-        let now = kyoyu_store::ts(self.now());
-        tx.add_notification(org, kind, item, message, &now).await?;
+        self.notify_many(tx, &[org], kind, item, message).await
+    }
+
+    /// [`Core::notify`] for many organisations with few statements (an advisory reaching
+    /// thousands of operators).
+    pub(crate) async fn notify_many(
+        &self,
+        tx: &mut Tx,
+        orgs: &[OrgId],
+        kind: &str,
+        item: Option<About>,
+        message: &str,
+    ) -> Result<()> {
+        if orgs.is_empty() {
+            return Ok(());
+        }
+        let now = self.now_ts();
+        tx.add_notifications(orgs, kind, item.map(|i| i.id), message, &now)
+            .await?;
         let base = self.config.notify.base_url.trim_end_matches('/');
         let (link, tlp) = match item {
-            Some(id) => {
-                let scope = tx.scope_item(id).await?;
-                let path = match scope.kind {
+            Some(i) => {
+                let path = match i.kind {
                     ItemKind::Report => "reports",
                     ItemKind::Advisory => "advisories",
                 };
-                (format!("{base}/{path}/{id}"), scope.tlp.label().to_owned())
+                (format!("{base}/{path}/{}", i.id), i.tlp.label().to_owned())
             }
             None => (format!("{base}/"), String::new()),
         };
-        let subject = format!("[kyoyu] {message}");
-        let body = format!(
-            "{message}\n\n{}{link}\n\n内容は機密保持のため、このメールには記載していません。リンク先でログインして確認してください。\n— kyoyu（重要インフラ情報共有システム）\n",
-            if tlp.is_empty() {
-                String::new()
-            } else {
-                format!("TLP: {tlp}\n")
-            }
+        let subject = ja("notify.mail_subject", &[("message", message)]);
+        let tlp_line = if tlp.is_empty() {
+            String::new()
+        } else {
+            ja("notify.mail_tlp", &[("tlp", &tlp)])
+        };
+        let body = ja(
+            "notify.mail_body",
+            &[("message", message), ("tlp", &tlp_line), ("link", &link)],
         );
-        for email in tx.email_recipients(org, kind).await? {
-            tx.enqueue(&NewOutbox {
+        let mut rows = Vec::new();
+        let emails = tx.email_recipients_of(orgs, kind).await?;
+        for (_, email) in &emails {
+            rows.push(NewOutbox {
                 kind,
                 channel: "email",
-                address: &email,
+                address: email,
                 secret: "",
                 subject: &subject,
                 body: &body,
                 at: &now,
-            })
-            .await?;
+            });
         }
-        for hook in tx.webhooks_of(org).await? {
-            tx.enqueue(&NewOutbox {
+        let hooks = tx.webhooks_of_many(orgs).await?;
+        for hook in &hooks {
+            rows.push(NewOutbox {
                 kind,
                 channel: "webhook",
                 address: &hook.url,
@@ -113,9 +141,9 @@ impl Core {
                 subject: &subject,
                 body: &body,
                 at: &now,
-            })
-            .await?;
+            });
         }
+        tx.enqueue_many(&rows).await?;
         Ok(())
     }
 
@@ -130,30 +158,30 @@ impl Core {
         if !matches!(actor, kyoyu_domain::policy::Actor::System)
             && !matches!(actor, kyoyu_domain::policy::Actor::User(u) if u.is_admin)
         {
-            return Err(crate::CoreError::Forbidden);
+            return Err(crate::CoreError::forbidden());
         }
         if !(url.starts_with("https://") || url.starts_with("http://")) {
             return Err(crate::CoreError::invalid(
                 "url",
-                "http(s):// で始まるURLを指定してください。",
+                Msg::new("invalid.webhook_url"),
             ));
         }
         if secret.len() < 16 {
             return Err(crate::CoreError::invalid(
                 "secret",
-                "16文字以上の秘密鍵を指定してください。",
+                Msg::new("invalid.webhook_secret"),
             ));
         }
         let mut tx = self.store.begin().await?;
         let org = tx.org_id_by_code(org_code).await?.ok_or_else(|| {
-            crate::CoreError::invalid("org", format!("組織「{org_code}」は存在しません。"))
+            crate::CoreError::invalid("org", Msg::new("invalid.unknown_org").arg("code", org_code))
         })?;
         let id = tx.add_webhook(org, url, secret, &self.now_ts()).await?;
         self.audit(
             &mut tx,
             actor,
             "webhook_added",
-            &format!("org:{org}"),
+            format!("org:{org}"),
             serde_json::json!({ "webhook": id }),
         )
         .await?;
@@ -169,10 +197,10 @@ impl Core {
         let muted = self.store.read().await?.mutes_of(s.user_id).await?;
         Ok(EVENTS
             .iter()
-            .map(|(k, label)| {
+            .map(|k| {
                 (
                     (*k).to_owned(),
-                    (*label).to_owned(),
+                    ja_key(&format!("notify_event.{k}")),
                     !muted.iter().any(|m| m == k),
                 )
             })
@@ -185,16 +213,16 @@ impl Core {
         enabled: &[String],
     ) -> Result<()> {
         for e in enabled {
-            if !EVENTS.iter().any(|(k, _)| k == e) {
+            if !EVENTS.contains(&e.as_str()) {
                 return Err(crate::CoreError::invalid(
                     "enabled",
-                    format!("不明なイベント「{e}」です。"),
+                    Msg::new("invalid.unknown_event").arg("event", e),
                 ));
             }
         }
         let muted: Vec<String> = EVENTS
             .iter()
-            .map(|(k, _)| (*k).to_owned())
+            .map(|k| (*k).to_owned())
             .filter(|k| !enabled.contains(k))
             .collect();
         let mut tx = self.store.begin().await?;
@@ -203,7 +231,7 @@ impl Core {
             &mut tx,
             &s.actor,
             "notification_settings_changed",
-            &format!("user:{}", s.user_id),
+            format!("user:{}", s.user_id),
             serde_json::json!({ "muted": muted }),
         )
         .await?;
@@ -215,6 +243,10 @@ impl Core {
     pub async fn outbox(&self) -> Result<Vec<OutboxRow>> {
         Ok(self.store.read().await?.outbox_all().await?)
     }
+}
+
+fn ja_key(key: &str) -> String {
+    t(Locale::Ja, key).to_owned()
 }
 
 /// The signature header value of a webhook call: `sha256=<hex HMAC-SHA256 of "ts.body">`.
@@ -241,7 +273,12 @@ impl Worker {
         let mailer = match &core.config.notify.smtp_url {
             Some(url) => Some(
                 lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url)
-                    .map_err(|e| crate::CoreError::invalid("smtp_url", e.to_string()))?
+                    .map_err(|e| {
+                        crate::CoreError::invalid(
+                            "smtp_url",
+                            Msg::new("invalid.smtp_url").arg("detail", e),
+                        )
+                    })?
                     .timeout(Some(Duration::from_secs(20)))
                     .build(),
             ),
@@ -250,7 +287,7 @@ impl Worker {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(15))
             .build()
-            .map_err(|e| crate::CoreError::Internal(e.to_string()))?;
+            .map_err(crate::CoreError::internal)?;
         let id = format!("{}-{:x}", std::process::id(), rand::random::<u32>());
         Ok(Worker {
             core,
@@ -328,7 +365,7 @@ impl Worker {
             }
             "webhook" => {
                 let payload = serde_json::json!({ "id": row.id, "event": row.kind, "subject": row.subject, "text": row.body }).to_string();
-                let ts = Utc::now().timestamp();
+                let ts = self.core.now().timestamp();
                 let res = self
                     .http
                     .post(&row.address)

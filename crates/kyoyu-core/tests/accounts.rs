@@ -2,33 +2,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 
-use chrono::{DateTime, TimeZone, Utc};
-use kyoyu_core::{Clock, Core, CoreConfig, CoreError, demo};
+use kyoyu_core::{Clock, Core, CoreConfig, ErrorCode, demo};
 use kyoyu_domain::Role;
 use kyoyu_store::TokenKind;
-use kyoyu_store::testing::TestDb;
+use kyoyu_test_support::{FixedClock, TestDb};
 
-/// A clock the test moves by hand.
-struct TestClock(AtomicI64);
-impl Clock for TestClock {
-    fn now(&self) -> DateTime<Utc> {
-        Utc.timestamp_opt(self.0.load(Ordering::SeqCst), 0)
-            .single()
-            .unwrap()
-    }
-}
-impl TestClock {
-    fn advance(&self, secs: i64) {
-        self.0.fetch_add(secs, Ordering::SeqCst);
-    }
-}
-
-async fn worlds() -> Vec<(TestDb, Core, Arc<TestClock>)> {
+async fn worlds() -> Vec<(TestDb, Core, Arc<FixedClock>)> {
     let mut out = Vec::new();
     for db in TestDb::all().await {
-        let clock = Arc::new(TestClock(AtomicI64::new(1_800_000_000)));
+        let clock = Arc::new(FixedClock::default());
         let core = Core::new(db.store.clone(), clock.clone(), CoreConfig::default())
             .await
             .unwrap();
@@ -93,14 +76,14 @@ async fn login_logout_and_token_revocation() {
         assert!(
             matches!(
                 core.authenticate(&out.token).await,
-                Err(CoreError::Unauthenticated)
+                Err(ref e) if e.is(ErrorCode::Unauthenticated)
             ),
             "{}",
             db.label
         );
         assert!(matches!(
             core.authenticate("ky_forged").await,
-            Err(CoreError::Unauthenticated)
+            Err(ref e) if e.is(ErrorCode::Unauthenticated)
         ));
         db.cleanup().await;
     }
@@ -119,7 +102,7 @@ async fn sessions_expire() {
         assert!(
             matches!(
                 core.authenticate(&out.token).await,
-                Err(CoreError::Unauthenticated)
+                Err(ref e) if e.is(ErrorCode::Unauthenticated)
             ),
             "{}",
             db.label
@@ -137,7 +120,7 @@ async fn repeated_failures_lock_the_account_for_a_while() {
                 .login(email, "wrong-password", None, TokenKind::Session)
                 .await;
             assert!(
-                matches!(r, Err(CoreError::LoginFailed)),
+                matches!(r, Err(ref e) if e.is(ErrorCode::LoginFailed)),
                 "{} attempt {i}: {r:?}",
                 db.label
             );
@@ -145,10 +128,16 @@ async fn repeated_failures_lock_the_account_for_a_while() {
         let r = core
             .login(email, "wrong-password", None, TokenKind::Session)
             .await;
-        assert!(matches!(r, Err(CoreError::Locked)), "{r:?}");
+        assert!(
+            matches!(r, Err(ref e) if e.is(ErrorCode::AccountLocked)),
+            "{r:?}"
+        );
         // Even the right password is refused while locked.
         let r = core.login(email, PW, None, TokenKind::Session).await;
-        assert!(matches!(r, Err(CoreError::Locked)), "{r:?}");
+        assert!(
+            matches!(r, Err(ref e) if e.is(ErrorCode::AccountLocked)),
+            "{r:?}"
+        );
         clock.advance(16 * 60);
         assert!(
             core.login(email, PW, None, TokenKind::Session)
@@ -185,14 +174,14 @@ async fn totp_enrolment_then_login_needs_the_code_and_refuses_replay() {
             email.into(),
         )
         .unwrap();
-        let code_at = |clock: &TestClock| totp.generate(clock.now().timestamp() as u64);
+        let code_at = |clock: &FixedClock| totp.generate(clock.now().timestamp() as u64);
         assert!(core.totp_enable(&s, "000000").await.is_err() || code_at(&clock) == "000000");
         core.totp_enable(&s, &code_at(&clock)).await.unwrap();
 
         clock.advance(60);
         let r = core.login(email, PW, None, TokenKind::Session).await;
         assert!(
-            matches!(r, Err(CoreError::TotpRequired)),
+            matches!(r, Err(ref e) if e.is(ErrorCode::TotpRequired)),
             "{} {r:?}",
             db.label
         );
@@ -202,7 +191,10 @@ async fn totp_enrolment_then_login_needs_the_code_and_refuses_replay() {
             .unwrap();
         // The same code cannot be used twice.
         let r = core.login(email, PW, Some(&code), TokenKind::Session).await;
-        assert!(matches!(r, Err(CoreError::TotpInvalid)), "{r:?}");
+        assert!(
+            matches!(r, Err(ref e) if e.is(ErrorCode::TotpInvalid)),
+            "{r:?}"
+        );
         db.cleanup().await;
     }
 }
@@ -229,7 +221,7 @@ async fn api_tokens_are_listed_and_revocable_by_their_owner_only() {
         assert!(
             matches!(
                 core.revoke_api_token(&b, t.id).await,
-                Err(CoreError::NotFound)
+                Err(ref e) if e.is(ErrorCode::NotFound)
             ),
             "{}",
             db.label
@@ -300,7 +292,7 @@ async fn the_audit_chain_verifies_and_an_edited_row_is_named() {
         drop(tx);
         let url = db.url.clone();
         let sql = format!("UPDATE audit_log SET action = 'login_succeeded' WHERE seq = {failed}");
-        kyoyu_store::testing::tamper_with_audit_log(&url, db.schema.as_deref(), &sql)
+        kyoyu_test_support::tamper_with_audit_log(&url, db.schema.as_deref(), &sql)
             .await
             .unwrap();
         let err = core.audit_verify().await.unwrap().unwrap_err();

@@ -76,42 +76,75 @@ pub enum ChainError {
     Truncated { found: i64, head: i64 },
 }
 
+/// Walks the chain one record at a time, holding only the previous hash: `kyoyu audit verify`
+/// streams the log through it in batches, so memory does not grow with the log.
+#[derive(Debug, Clone)]
+pub struct ChainVerifier {
+    prev: String,
+    expected_seq: i64,
+}
+
+impl Default for ChainVerifier {
+    fn default() -> Self {
+        ChainVerifier {
+            prev: GENESIS.to_owned(),
+            expected_seq: 1,
+        }
+    }
+}
+
+impl ChainVerifier {
+    /// Checks the next record (records must come in `seq` order).
+    pub fn push(&mut self, r: &AuditRecord) -> Result<(), ChainError> {
+        if r.seq != self.expected_seq {
+            return Err(ChainError::Gap {
+                seq: r.seq,
+                expected: self.expected_seq,
+            });
+        }
+        if r.hash != r.expected_hash() {
+            return Err(ChainError::Edited { seq: r.seq });
+        }
+        if r.prev_hash != self.prev {
+            return Err(ChainError::Broken { seq: r.seq });
+        }
+        self.prev.clone_from(&r.hash);
+        self.expected_seq += 1;
+        Ok(())
+    }
+
+    /// How many records were checked.
+    pub fn count(&self) -> u64 {
+        (self.expected_seq - 1) as u64
+    }
+
+    /// Ends the walk against the chain head the store keeps separately (the last sequence
+    /// number and hash), which catches deletion of the newest records.
+    pub fn finish(self, head: Option<(i64, &str)>) -> Result<u64, ChainError> {
+        if let Some((head_seq, head_hash)) = head {
+            let last = self.expected_seq - 1;
+            if head_seq != last || (head_seq > 0 && head_hash != self.prev) {
+                return Err(ChainError::Truncated {
+                    found: last,
+                    head: head_seq,
+                });
+            }
+        }
+        Ok(self.count())
+    }
+}
+
 /// Checks records given in `seq` order. `head` is the chain head the store keeps separately
 /// (the last sequence number and hash), which catches deletion of the newest records.
 pub fn verify<'a>(
     records: impl IntoIterator<Item = &'a AuditRecord>,
     head: Option<(i64, &str)>,
 ) -> Result<u64, ChainError> {
-    let mut prev = GENESIS.to_owned();
-    let mut expected_seq = 1;
-    let mut count = 0;
+    let mut v = ChainVerifier::default();
     for r in records {
-        if r.seq != expected_seq {
-            return Err(ChainError::Gap {
-                seq: r.seq,
-                expected: expected_seq,
-            });
-        }
-        if r.hash != r.expected_hash() {
-            return Err(ChainError::Edited { seq: r.seq });
-        }
-        if r.prev_hash != prev {
-            return Err(ChainError::Broken { seq: r.seq });
-        }
-        prev = r.hash.clone();
-        expected_seq += 1;
-        count += 1;
+        v.push(r)?;
     }
-    if let Some((head_seq, head_hash)) = head {
-        let last = expected_seq - 1;
-        if head_seq != last || (head_seq > 0 && head_hash != prev) {
-            return Err(ChainError::Truncated {
-                found: last,
-                head: head_seq,
-            });
-        }
-    }
-    Ok(count)
+    v.finish(head)
 }
 
 #[cfg(test)]

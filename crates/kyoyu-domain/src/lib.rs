@@ -5,6 +5,8 @@
 pub mod advisory;
 pub mod audit;
 pub mod codes;
+pub mod error;
+pub mod ids;
 pub mod messages;
 pub mod org;
 pub mod policy;
@@ -14,5 +16,9 @@ pub mod report;
 pub use codes::{
     AdvisoryBasis, Cause, CauseGroup, EventClass, Outlook, PressState, ReportBasis, Role, Severity,
     SystemStatus, Tlp,
+};
+pub use error::ErrorCode;
+pub use ids::{
+    AdvisoryId, AttachmentId, ItemId, OrgId, ReportId, ScopeRequestId, UserId, VersionId,
 };
 pub use org::{Email, OrgCode, ParseError};

@@ -103,7 +103,25 @@ pub fn t(locale: Locale, key: &str) -> &'static str {
     {
         return v;
     }
-    Box::leak(key.to_owned().into_boxed_str())
+    missing(key)
+}
+
+/// A missing key is shown as itself; each distinct key is kept once, so repeated lookups of a
+/// missing key do not grow memory.
+fn missing(key: &str) -> &'static str {
+    use std::sync::Mutex;
+    static MISSING: OnceLock<Mutex<HashMap<String, &'static str>>> = OnceLock::new();
+    let map = MISSING.get_or_init(|| Mutex::new(HashMap::new()));
+    let mut map = match map.lock() {
+        Ok(m) => m,
+        Err(p) => p.into_inner(),
+    };
+    if let Some(v) = map.get(key) {
+        return v;
+    }
+    let leaked: &'static str = Box::leak(key.to_owned().into_boxed_str());
+    map.insert(key.to_owned(), leaked);
+    leaked
 }
 
 /// Whether the catalogue of `locale` holds `key` (for completeness tests).
@@ -119,6 +137,55 @@ pub fn keys(locale: Locale) -> Vec<&'static str> {
         .collect();
     keys.sort_unstable();
     keys
+}
+
+/// A message rendered later, in the reader's locale: a catalogue key and the values of its
+/// `{name}` placeholders. Use cases return these; the edge renders them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Msg {
+    pub key: &'static str,
+    pub args: Vec<(&'static str, String)>,
+}
+
+impl Msg {
+    pub fn new(key: &'static str) -> Msg {
+        Msg {
+            key,
+            args: Vec::new(),
+        }
+    }
+
+    pub fn arg(mut self, name: &'static str, value: impl std::fmt::Display) -> Msg {
+        self.args.push((name, value.to_string()));
+        self
+    }
+
+    pub fn render(&self, locale: Locale) -> String {
+        let args: Vec<(&str, &str)> = self.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        fill(t(locale, self.key), &args)
+    }
+
+    /// The Japanese text.
+    pub fn ja(&self) -> String {
+        self.render(Locale::Ja)
+    }
+}
+
+/// The Japanese text of a catalogue key with placeholders filled.
+pub fn ja(key: &'static str, args: &[(&str, &str)]) -> String {
+    fill(t(Locale::Ja, key), args)
+}
+
+/// Codes or names listed in a Japanese sentence (「a、b」), or the catalogue's word for none.
+pub fn join_codes<S: AsRef<str>>(items: &[S]) -> String {
+    if items.is_empty() {
+        return t(Locale::Ja, "common.none_listed").to_owned();
+    }
+    items
+        .iter()
+        .map(|s| s.as_ref())
+        .collect::<Vec<_>>()
+        .join(t(Locale::Ja, "common.list_separator"))
 }
 
 /// Fills `{name}` placeholders of a message.
@@ -181,6 +248,15 @@ mod tests {
         assert_eq!(EventClass::NearMiss.label(), "予兆・ヒヤリハット");
         assert_eq!(Role::Ceptoar.label(), "セプター事務局");
         assert_eq!(t(Locale::En, "tlp.red"), "Red (addressees only)");
+    }
+
+    #[test]
+    fn the_catalogues_parse() {
+        for (name, text) in [("ja", JA), ("en", EN), ("cause_help", CAUSE_HELP)] {
+            if let Err(e) = text.parse::<toml::Table>() {
+                panic!("{name}: {e}");
+            }
+        }
     }
 
     #[test]

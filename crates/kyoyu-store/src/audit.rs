@@ -4,60 +4,94 @@
 //! remembers the newest record so that deleting the tail is detected.
 
 use kyoyu_domain::audit::{AuditRecord, chain_hash};
+use kyoyu_domain::{OrgId, UserId};
 use sqlx::Row;
 
+use crate::read_model::insert::insert_rows;
+use crate::sql::Arg;
 use crate::{Result, Tx};
 
 /// A record to append.
 #[derive(Debug, Clone)]
-pub struct NewAudit<'a> {
-    pub at: &'a str,
-    pub actor_user: Option<i64>,
-    pub actor_org: Option<i64>,
-    pub action: &'a str,
-    pub target: &'a str,
+pub struct NewAudit {
+    pub at: String,
+    pub actor_user: Option<UserId>,
+    pub actor_org: Option<OrgId>,
+    pub action: String,
+    pub target: String,
     pub detail: serde_json::Value,
 }
 
 impl Tx {
-    pub async fn audit(&mut self, rec: NewAudit<'_>) -> Result<i64> {
+    pub async fn audit(&mut self, rec: &NewAudit) -> Result<i64> {
+        self.audit_many(std::slice::from_ref(rec)).await
+    }
+
+    /// Appends records in order; returns the last sequence number. The head's row lock (or
+    /// SQLite's single writer) is taken once for the whole batch, and the records are written
+    /// with one statement per few hundred, so that a burst of read audits costs one short
+    /// write transaction rather than one each.
+    pub async fn audit_many(&mut self, recs: &[NewAudit]) -> Result<i64> {
         // Increment first: the UPDATE takes the head's row lock before anything is read.
         let head =
-            sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+            sqlx::query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
+                .bind(recs.len() as i64)
                 .fetch_one(self.conn())
                 .await?;
-        let seq: i64 = head.try_get("seq")?;
-        let prev: String = head.try_get("hash")?;
-        let detail = rec.detail.to_string();
-        let hash = chain_hash(
-            &prev,
-            seq,
-            rec.at,
-            rec.actor_user,
-            rec.actor_org,
-            rec.action,
-            rec.target,
-            &detail,
-        );
-        sqlx::query(
-            "INSERT INTO audit_log (seq, at, actor_user, actor_org, action, target, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        let last: i64 = head.try_get("seq")?;
+        let mut prev: String = head.try_get("hash")?;
+        let mut seq = last - recs.len() as i64;
+        let mut rows = Vec::with_capacity(recs.len());
+        for rec in recs {
+            seq += 1;
+            let detail = rec.detail.to_string();
+            let user = rec.actor_user.map(|u| u.0);
+            let org = rec.actor_org.map(|o| o.0);
+            let hash = chain_hash(
+                &prev,
+                seq,
+                &rec.at,
+                user,
+                org,
+                &rec.action,
+                &rec.target,
+                &detail,
+            );
+            rows.push(vec![
+                Arg::I64(seq),
+                Arg::Text(rec.at.clone()),
+                user.map_or(Arg::NullI64, Arg::I64),
+                org.map_or(Arg::NullI64, Arg::I64),
+                Arg::Text(rec.action.clone()),
+                Arg::Text(rec.target.clone()),
+                Arg::Text(detail),
+                Arg::Text(prev.clone()),
+                Arg::Text(hash.clone()),
+            ]);
+            prev = hash;
+        }
+        insert_rows(
+            self,
+            "audit_log",
+            &[
+                "seq",
+                "at",
+                "actor_user",
+                "actor_org",
+                "action",
+                "target",
+                "detail",
+                "prev_hash",
+                "hash",
+            ],
+            &rows,
         )
-        .bind(seq)
-        .bind(rec.at)
-        .bind(rec.actor_user)
-        .bind(rec.actor_org)
-        .bind(rec.action)
-        .bind(rec.target)
-        .bind(&detail)
-        .bind(&prev)
-        .bind(&hash)
-        .execute(self.conn())
         .await?;
         sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
-            .bind(&hash)
+            .bind(&prev)
             .execute(self.conn())
             .await?;
-        Ok(seq)
+        Ok(last)
     }
 
     /// The chain head: (newest sequence number, its hash).

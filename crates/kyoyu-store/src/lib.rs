@@ -5,16 +5,24 @@
 //! Every read and write goes through a [`Tx`]. On SQLite, write transactions are serialised in
 //! the process (SQLite allows one writer; serialising here avoids busy errors on lock upgrade).
 //! On PostgreSQL, concurrent writers coordinate with row locks (counters, audit head).
+//!
+//! Shared items (reports, advisories) are read only through [`Tx::scoped`], which takes the
+//! actor and answers only what the policy admits; their writes take the permit the policy
+//! returns. Every write to an item marks it, and [`Tx::commit`] refreshes the read model of
+//! each marked item before committing, in the same transaction.
 
-mod advisories;
+mod access;
 mod audit;
+mod items;
+mod notifications;
 mod orgs;
 mod outbox;
+mod read_model;
 mod reference;
-mod reports;
-pub mod scope;
+mod scope;
 mod sql;
-pub mod testing;
+#[cfg(feature = "test-hooks")]
+pub mod test_hooks;
 mod tokens;
 mod users;
 
@@ -22,23 +30,25 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, Utc};
+use kyoyu_domain::{AdvisoryId, ReportId};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
-pub use advisories::{
-    AdvisoryAttachmentRow, AdvisoryEditionRow, AdvisoryRow, DeliveryRow, InquiryRow,
-    ScopeRequestRow,
+pub use access::{
+    AdvisoryListQuery, AdvisoryListRow, ListPage, ReportBox, ReportListQuery, ReportListRow,
+    RequestWithContext, Scoped,
 };
 pub use audit::NewAudit;
-pub use orgs::{NewOrg, OrgRow};
+pub use items::{Ack, NewAttachment, Transmitted};
+pub use notifications::NotificationRow;
+pub use orgs::{NewOrg, OrgFilter, OrgRow};
 pub use outbox::{NewOutbox, OutboxRow, WebhookRow};
-pub use reports::{
-    AttachmentRow, NewVersion, NotificationRow, ReportQuery, ReportRow, TransmissionRow, VersionRow,
-};
+pub use read_model::READ_MODEL_VERSION;
 pub use scope::NewScopeItem;
-pub use sql::{Arg, Sql};
 pub use tokens::{TokenKind, TokenRow};
 pub use users::{NewUser, UserRow};
 
@@ -186,9 +196,9 @@ impl Store {
             }
             tokio::time::sleep(Duration::from_millis(20 + 10 * attempt)).await;
         }
-        Err(last.map(StoreError::Db).unwrap_or_else(|| {
-            StoreError::Corrupt("could not switch SQLite to WAL mode".into())
-        }))
+        Err(last
+            .map(StoreError::Db)
+            .unwrap_or_else(|| StoreError::Corrupt("could not switch SQLite to WAL mode".into())))
     }
 
     /// Opens a PostgreSQL database; with `schema`, every connection works inside that schema
@@ -262,6 +272,8 @@ impl Store {
             tx,
             backend: self.backend,
             _writer: guard,
+            dirty_reports: BTreeSet::new(),
+            dirty_advisories: BTreeSet::new(),
         })
     }
 
@@ -272,6 +284,8 @@ impl Store {
             tx,
             backend: self.backend,
             _writer: None,
+            dirty_reports: BTreeSet::new(),
+            dirty_advisories: BTreeSet::new(),
         })
     }
 
@@ -285,10 +299,23 @@ pub struct Tx {
     tx: sqlx::Transaction<'static, sqlx::Any>,
     backend: Backend,
     _writer: Option<OwnedMutexGuard<()>>,
+    /// Items changed in this transaction, whose read-model rows `commit` refreshes.
+    dirty_reports: BTreeSet<ReportId>,
+    dirty_advisories: BTreeSet<AdvisoryId>,
 }
 
 impl Tx {
-    pub async fn commit(self) -> Result<()> {
+    /// Refreshes the read model of every item this transaction changed, then commits: the
+    /// read model can never disagree with what committed.
+    pub async fn commit(mut self) -> Result<()> {
+        let reports = std::mem::take(&mut self.dirty_reports);
+        let advisories = std::mem::take(&mut self.dirty_advisories);
+        for id in reports {
+            read_model::refresh_report(&mut self, id).await?;
+        }
+        for id in advisories {
+            read_model::refresh_advisory(&mut self, id).await?;
+        }
         self.tx.commit().await?;
         Ok(())
     }
@@ -297,8 +324,16 @@ impl Tx {
         self.backend
     }
 
-    fn conn(&mut self) -> &mut sqlx::AnyConnection {
+    pub(crate) fn conn(&mut self) -> &mut sqlx::AnyConnection {
         &mut self.tx
+    }
+
+    pub(crate) fn touched_report(&mut self, id: ReportId) {
+        self.dirty_reports.insert(id);
+    }
+
+    pub(crate) fn touched_advisory(&mut self, id: AdvisoryId) {
+        self.dirty_advisories.insert(id);
     }
 
     /// Takes the next value of a named counter (`R`, `T`, …) atomically: gapless, because the

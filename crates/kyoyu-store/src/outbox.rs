@@ -2,9 +2,12 @@
 //! (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so several server processes never take the same
 //! row; the single writer on SQLite), and marked sent or retried with backoff.
 
+use kyoyu_domain::{OrgId, UserId};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::read_model::insert::insert_rows;
+use crate::sql::{Arg, Sql};
 use crate::{Backend, Result, StoreError, Tx};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -36,7 +39,7 @@ pub struct NewOutbox<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct WebhookRow {
     pub id: i64,
-    pub org_id: i64,
+    pub org_id: OrgId,
     pub url: String,
     pub secret: String,
 }
@@ -143,13 +146,13 @@ impl Tx {
 
     pub async fn add_webhook(
         &mut self,
-        org: i64,
+        org: OrgId,
         url: &str,
         secret: &str,
         at: &str,
     ) -> Result<i64> {
         let row = sqlx::query("INSERT INTO webhooks (org_id, url, secret, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
-            .bind(org)
+            .bind(org.0)
             .bind(url)
             .bind(secret)
             .bind(at)
@@ -158,18 +161,18 @@ impl Tx {
         Ok(row.try_get("id")?)
     }
 
-    pub async fn webhooks_of(&mut self, org: i64) -> Result<Vec<WebhookRow>> {
+    pub async fn webhooks_of(&mut self, org: OrgId) -> Result<Vec<WebhookRow>> {
         let rows = sqlx::query(
             "SELECT id, org_id, url, secret FROM webhooks WHERE org_id = $1 ORDER BY id",
         )
-        .bind(org)
+        .bind(org.0)
         .fetch_all(self.conn())
         .await?;
         rows.iter()
             .map(|r| {
                 Ok(WebhookRow {
                     id: r.try_get("id")?,
-                    org_id: r.try_get("org_id")?,
+                    org_id: OrgId(r.try_get("org_id")?),
                     url: r.try_get("url")?,
                     secret: r.try_get("secret")?,
                 })
@@ -177,10 +180,10 @@ impl Tx {
             .collect()
     }
 
-    pub async fn mutes_of(&mut self, user: i64) -> Result<Vec<String>> {
+    pub async fn mutes_of(&mut self, user: UserId) -> Result<Vec<String>> {
         let rows =
             sqlx::query("SELECT kind FROM notification_mutes WHERE user_id = $1 ORDER BY kind")
-                .bind(user)
+                .bind(user.0)
                 .fetch_all(self.conn())
                 .await?;
         rows.iter()
@@ -188,29 +191,119 @@ impl Tx {
             .collect()
     }
 
-    pub async fn set_mutes(&mut self, user: i64, kinds: &[String]) -> Result<()> {
+    pub async fn set_mutes(&mut self, user: UserId, kinds: &[String]) -> Result<()> {
         sqlx::query("DELETE FROM notification_mutes WHERE user_id = $1")
-            .bind(user)
+            .bind(user.0)
             .execute(self.conn())
             .await?;
         for k in kinds {
-            sqlx::query("INSERT INTO notification_mutes (user_id, kind) VALUES ($1, $2) ON CONFLICT DO NOTHING").bind(user).bind(k).execute(self.conn()).await?;
+            sqlx::query("INSERT INTO notification_mutes (user_id, kind) VALUES ($1, $2) ON CONFLICT DO NOTHING").bind(user.0).bind(k).execute(self.conn()).await?;
         }
         Ok(())
     }
 
     /// Users of an organisation who receive e-mail for `kind`: enabled sharing contacts who
     /// have not muted it.
-    pub async fn email_recipients(&mut self, org: i64, kind: &str) -> Result<Vec<String>> {
+    pub async fn email_recipients(&mut self, org: OrgId, kind: &str) -> Result<Vec<String>> {
         let rows = sqlx::query(
             "SELECT u.email FROM users u WHERE u.org_id = $1 AND u.is_contact = 1 AND u.disabled = 0 AND NOT EXISTS (SELECT 1 FROM notification_mutes m WHERE m.user_id = u.id AND m.kind = $2) ORDER BY u.email",
         )
-        .bind(org)
+        .bind(org.0)
         .bind(kind)
         .fetch_all(self.conn())
         .await?;
         rows.iter()
             .map(|r| r.try_get::<String, _>("email").map_err(StoreError::from))
             .collect()
+    }
+
+    /// [`Tx::email_recipients`] for many organisations at once: (organisation, address).
+    pub async fn email_recipients_of(
+        &mut self,
+        orgs: &[OrgId],
+        kind: &str,
+    ) -> Result<Vec<(OrgId, String)>> {
+        let mut out = Vec::new();
+        for chunk in orgs.chunks(500) {
+            let mut sql = Sql::new(
+                "SELECT u.org_id, u.email FROM users u WHERE u.is_contact = 1 AND u.disabled = 0 AND u.org_id IN (",
+            );
+            for (i, o) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.bind_i64(o.0);
+            }
+            sql.push(") AND NOT EXISTS (SELECT 1 FROM notification_mutes m WHERE m.user_id = u.id AND m.kind = ")
+                .bind_text(kind)
+                .push(") ORDER BY u.org_id, u.email");
+            for r in sql.query().fetch_all(self.conn()).await? {
+                out.push((OrgId(r.try_get("org_id")?), r.try_get("email")?));
+            }
+        }
+        Ok(out)
+    }
+
+    /// [`Tx::webhooks_of`] for many organisations at once.
+    pub async fn webhooks_of_many(&mut self, orgs: &[OrgId]) -> Result<Vec<WebhookRow>> {
+        let mut out = Vec::new();
+        for chunk in orgs.chunks(500) {
+            let mut sql =
+                Sql::new("SELECT id, org_id, url, secret FROM webhooks WHERE org_id IN (");
+            for (i, o) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.bind_i64(o.0);
+            }
+            sql.push(") ORDER BY org_id, id");
+            for r in sql.query().fetch_all(self.conn()).await? {
+                out.push(WebhookRow {
+                    id: r.try_get("id")?,
+                    org_id: OrgId(r.try_get("org_id")?),
+                    url: r.try_get("url")?,
+                    secret: r.try_get("secret")?,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Enqueues many messages with few statements (an advisory reaching thousands of
+    /// organisations writes thousands of e-mails).
+    pub async fn enqueue_many(&mut self, rows: &[NewOutbox<'_>]) -> Result<()> {
+        let values: Vec<Vec<Arg>> = rows
+            .iter()
+            .map(|n| {
+                vec![
+                    Arg::Text(n.kind.to_owned()),
+                    Arg::Text(n.channel.to_owned()),
+                    Arg::Text(n.address.to_owned()),
+                    Arg::Text(n.secret.to_owned()),
+                    Arg::Text(n.subject.to_owned()),
+                    Arg::Text(n.body.to_owned()),
+                    Arg::Text("pending".to_owned()),
+                    Arg::Text(n.at.to_owned()),
+                    Arg::Text(n.at.to_owned()),
+                ]
+            })
+            .collect();
+        insert_rows(
+            self,
+            "outbox",
+            &[
+                "kind",
+                "channel",
+                "address",
+                "secret",
+                "subject",
+                "body",
+                "status",
+                "next_attempt_at",
+                "created_at",
+            ],
+            &values,
+        )
+        .await
     }
 }

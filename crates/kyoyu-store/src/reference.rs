@@ -24,7 +24,7 @@ impl Tx {
         &mut self,
         data: &ReferenceData,
         at: &str,
-        by: Option<i64>,
+        by: Option<kyoyu_domain::UserId>,
     ) -> Result<i64> {
         let doc = serde_json::to_string(data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let row = sqlx::query(
@@ -32,7 +32,7 @@ impl Tx {
         )
         .bind(doc)
         .bind(at)
-        .bind(by)
+        .bind(by.map(|u| u.0))
         .fetch_one(self.conn())
         .await?;
         Ok(row.try_get("id")?)

@@ -1,78 +1,198 @@
-//! The sharing-scope rule as a query predicate: `ScopeFilter` (derived from the actor by the
-//! domain policy) becomes one SQL condition over `scope_items` and its sector and organisation
-//! rows, so that lists, counts, searches, exports and feeds filter in the database. The property
-//! test in `tests/` checks that it agrees with `kyoyu_domain::policy::can_see`.
+//! The sharing-scope rule as SQL: `ScopeFilter` (made from the actor by the domain policy)
+//! becomes one condition over an item's row, and `ViewChoice` becomes the choice of the
+//! read-model row of the view the actor gets. Lists, counts, searches, exports and feeds filter
+//! in the database through these; the property tests check that they agree with
+//! `kyoyu_domain::policy::{can_see, report_view}`. No other store file compares TLPs.
+//!
+//! The same rule runs over three tables with the same facts: `scope_items` (every item), and
+//! the read model's `report_list` and `advisory_list` (which copy the facts onto each row).
 
 use std::collections::BTreeSet;
 
-use kyoyu_domain::Tlp;
-use kyoyu_domain::policy::{ItemKind, ItemScope, OrgId, Relation, ScopeFilter, UserId};
+use kyoyu_domain::policy::view::{FollowUpWatch, ViewChoice};
+use kyoyu_domain::policy::{ItemKind, ItemScope, Relation, ScopeFilter};
+use kyoyu_domain::{ItemId, OrgId, Tlp, UserId};
 use sqlx::Row;
 
 use crate::sql::Sql;
 use crate::{Result, StoreError, Tx};
 
-/// Appends `(…)`: true exactly for the rows of `scope_items` aliased `alias` that the filter
-/// may see.
-pub fn push_predicate(sql: &mut Sql, alias: &str, f: &ScopeFilter) {
-    if f.everything {
+/// Where a table keeps the scope facts of the item of each row.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Layout {
+    /// The item id column.
+    pub id: &'static str,
+    /// The kind column, or the one kind every row has.
+    pub kind: KindOf,
+    pub tlp: &'static str,
+    pub shared: &'static str,
+    pub author: &'static str,
+    /// A column holding the item's one sector, or `None` to look in `scope_item_sectors`.
+    pub sector: Option<&'static str>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum KindOf {
+    Column(&'static str),
+    Fixed(ItemKind),
+}
+
+/// `scope_items` aliased `i`.
+pub(crate) const ITEMS: Layout = Layout {
+    id: "i.id",
+    kind: KindOf::Column("i.kind"),
+    tlp: "i.tlp",
+    shared: "i.shared",
+    author: "i.author_user_id",
+    sector: None,
+};
+
+/// The report read model aliased `l`.
+pub(crate) const REPORT_LIST: Layout = Layout {
+    id: "l.report_id",
+    kind: KindOf::Fixed(ItemKind::Report),
+    tlp: "l.scope_tlp",
+    shared: "l.shared",
+    author: "l.author_user_id",
+    sector: Some("l.sector"),
+};
+
+/// The advisory read model aliased `a`.
+pub(crate) const ADVISORY_LIST: Layout = Layout {
+    id: "a.advisory_id",
+    kind: KindOf::Fixed(ItemKind::Advisory),
+    tlp: "a.scope_tlp",
+    shared: "a.shared",
+    author: "a.author_user_id",
+    sector: None,
+};
+
+/// ` AND <kind> IN (…)` for a table with a kind column; empty for a table of one kind that is
+/// among `kinds`; `None` when no row of the table can be of those kinds.
+fn kinds_sql(layout: &Layout, kinds: &[ItemKind]) -> Option<String> {
+    if kinds.is_empty() {
+        return None;
+    }
+    match layout.kind {
+        KindOf::Fixed(k) => kinds.contains(&k).then(String::new),
+        KindOf::Column(col) => Some(format!(
+            " AND {col} IN ({})",
+            kinds
+                .iter()
+                .map(|k| format!("'{}'", k.code()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+/// Appends `(…)`: true exactly for the rows the filter may see. Cheap column tests come first
+/// (both databases stop at the first true arm); the related-organisation test is a scalar
+/// subquery probing `scope_item_orgs` by primary key, which neither planner turns into a scan
+/// of the whole table.
+pub(crate) fn push_predicate(sql: &mut Sql, layout: &Layout, f: &ScopeFilter) {
+    if f.everything() {
         sql.push("(1 = 1)");
         return;
     }
-    let a = alias;
-    sql.push(&format!("(({a}.shared = 1 AND {a}.tlp = 'white')"));
-    if let Some(user) = f.user_id {
-        sql.push(&format!(" OR {a}.author_user_id = "))
-            .bind_i64(user);
-    }
-    if let Some(org) = f.org_id {
-        // Related organisations (route, recipients, named additions, partners), released or not.
-        sql.push(&format!(
-            " OR (EXISTS (SELECT 1 FROM scope_item_orgs so WHERE so.item_id = {a}.id AND so.org_id = "
-        ))
-        .bind_i64(org)
-        .push(")");
-        if f.is_contact {
-            sql.push(")");
-        } else {
-            sql.push(&format!(" AND {a}.tlp IN ('green', 'white'))"));
-        }
+    let Layout {
+        id,
+        tlp,
+        shared,
+        author,
+        ..
+    } = *layout;
+    sql.push(&format!("(({shared} = 1 AND {tlp} = 'white')"));
+    if let Some(org) = f.org_id() {
         // The TLP community, once released.
-        let mut kinds = Vec::new();
-        if f.green_reports {
-            kinds.push("'report'");
+        let green: Vec<ItemKind> = [ItemKind::Report, ItemKind::Advisory]
+            .into_iter()
+            .filter(|k| f.green(*k))
+            .collect();
+        if let Some(kinds) = kinds_sql(layout, &green) {
+            sql.push(&format!(" OR ({shared} = 1 AND {tlp} = 'green'{kinds})"));
         }
-        if f.green_advisories {
-            kinds.push("'advisory'");
-        }
-        if !kinds.is_empty() {
-            sql.push(&format!(
-                " OR ({a}.shared = 1 AND {a}.tlp = 'green' AND {a}.kind IN ({}))",
-                kinds.join(", ")
-            ));
-        }
-        if f.is_contact {
-            if f.all_red_amber {
-                sql.push(&format!(
-                    " OR ({a}.shared = 1 AND {a}.tlp IN ('red', 'amber'))"
-                ));
+        if f.is_contact() {
+            if f.all_red_amber() {
+                sql.push(&format!(" OR ({shared} = 1 AND {tlp} IN ('red', 'amber'))"));
             }
-            for (kind, sectors) in [
-                ("report", &f.amber_report_sectors),
-                ("advisory", &f.amber_advisory_sectors),
-            ] {
-                if sectors.is_empty() {
+            for kind in [ItemKind::Report, ItemKind::Advisory] {
+                let sectors = f.amber_sectors(kind);
+                let Some(kinds) = kinds_sql(layout, &[kind]).filter(|_| !sectors.is_empty()) else {
                     continue;
-                }
+                };
                 sql.push(&format!(
-                    " OR ({a}.shared = 1 AND {a}.tlp = 'amber' AND {a}.kind = '{kind}' AND EXISTS (SELECT 1 FROM scope_item_sectors ss WHERE ss.item_id = {a}.id AND ss.sector IN "
-                ))
-                .bind_list(sectors)
-                .push("))");
+                    " OR ({shared} = 1 AND {tlp} = 'amber'{kinds} AND "
+                ));
+                match layout.sector {
+                    Some(col) => {
+                        sql.push(&format!("{col} IN ")).bind_list(sectors);
+                    }
+                    None => {
+                        sql.push(&format!(
+                            "EXISTS (SELECT 1 FROM scope_item_sectors ss WHERE ss.item_id = {id} AND ss.sector IN "
+                        ))
+                        .bind_list(sectors)
+                        .push(")");
+                    }
+                }
+                sql.push(")");
             }
         }
+        if let Some(user) = f.user_id() {
+            sql.push(&format!(" OR {author} = ")).bind_i64(user.0);
+        }
+        // Related organisations (route, recipients, named additions, partners), released or
+        // not; members read only Green and White through a relation.
+        sql.push(&format!(
+            " OR ((SELECT so.org_id FROM scope_item_orgs so WHERE so.item_id = {id} AND so.org_id = "
+        ))
+        .bind_i64(org.0)
+        .push(" LIMIT 1) IS NOT NULL");
+        if !f.is_contact() {
+            sql.push(&format!(" AND {tlp} IN ('green', 'white')"));
+        }
+        sql.push(")");
+    } else if let Some(user) = f.user_id() {
+        sql.push(&format!(" OR {author} = ")).bind_i64(user.0);
     }
     sql.push(")");
+}
+
+/// Appends `(…)`: true for the read-model row of the view the actor gets of its thread (see
+/// `policy::view::report_view`): `own` for the originating organisation, `full` for the author
+/// and the reporter's CEPTOAR, `released` for everyone else.
+pub(crate) fn push_view_choice(sql: &mut Sql, v: &ViewChoice) {
+    if v.everything() {
+        sql.push("(l.view = 'own')");
+        return;
+    }
+    // Ids are positive: -1 matches nothing, for callers without an organisation or account.
+    let org = v.org().map_or(-1, |o| o.0);
+    let user = v.user().map_or(-1, |u| u.0);
+    sql.push("(l.view = CASE WHEN l.origin_org_id = ")
+        .bind_i64(org)
+        .push(" THEN 'own' WHEN l.author_user_id = ")
+        .bind_i64(user)
+        .push(" OR l.ceptoar_org_id = ")
+        .bind_i64(org)
+        .push(" THEN 'full' ELSE 'released' END)");
+}
+
+/// Appends `(…)`: true for report rows whose follow-ups the actor watches (see
+/// `policy::view::watches_follow_up`); call after the view choice.
+pub(crate) fn push_follow_up_watch(sql: &mut Sql, w: &FollowUpWatch) {
+    sql.push("(l.view IN ('own', 'full')");
+    if !w.ministry_sectors().is_empty() {
+        sql.push(" OR l.sector IN ").bind_list(w.ministry_sectors());
+    }
+    sql.push(")");
+}
+
+/// Appends a comparison of a shown-TLP column with a requested TLP (a list filter, not a
+/// visibility rule; it lives here so that every TLP comparison in SQL is in one file).
+pub(crate) fn push_tlp_is(sql: &mut Sql, column: &str, tlp: Tlp) {
+    sql.push(&format!(" AND {column} = ")).bind_text(tlp.code());
 }
 
 /// The facts of a new shareable item.
@@ -88,34 +208,19 @@ pub struct NewScopeItem {
     pub at: String,
 }
 
-fn kind_from(code: &str) -> Result<ItemKind> {
-    match code {
-        "report" => Ok(ItemKind::Report),
-        "advisory" => Ok(ItemKind::Advisory),
-        other => Err(StoreError::Corrupt(format!("unknown item kind `{other}`"))),
-    }
-}
-
-fn relation_from(code: &str) -> Result<Relation> {
-    Relation::ALL
-        .into_iter()
-        .find(|r| r.code() == code)
-        .ok_or_else(|| StoreError::Corrupt(format!("unknown relation `{code}`")))
-}
-
 impl Tx {
-    pub async fn create_scope_item(&mut self, item: &NewScopeItem) -> Result<i64> {
+    pub(crate) async fn create_scope_item(&mut self, item: &NewScopeItem) -> Result<ItemId> {
         let row = sqlx::query(
             "INSERT INTO scope_items (kind, tlp, author_user_id, created_at, shared) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(item.kind.code())
         .bind(item.tlp.code())
-        .bind(item.author)
+        .bind(item.author.map(|u| u.0))
         .bind(&item.at)
         .bind(i64::from(item.shared))
         .fetch_one(self.conn())
         .await?;
-        let id: i64 = row.try_get("id")?;
+        let id = ItemId(row.try_get("id")?);
         for s in &item.sectors {
             self.add_scope_sector(id, s).await?;
         }
@@ -125,23 +230,28 @@ impl Tx {
         Ok(id)
     }
 
-    pub async fn add_scope_sector(&mut self, item: i64, sector: &str) -> Result<()> {
+    pub(crate) async fn add_scope_sector(&mut self, item: ItemId, sector: &str) -> Result<()> {
         sqlx::query(
             "INSERT INTO scope_item_sectors (item_id, sector) VALUES ($1, $2) ON CONFLICT DO NOTHING",
         )
-        .bind(item)
+        .bind(item.0)
         .bind(sector)
         .execute(self.conn())
         .await?;
         Ok(())
     }
 
-    pub async fn add_scope_org(&mut self, item: i64, org: OrgId, rel: Relation) -> Result<()> {
+    pub(crate) async fn add_scope_org(
+        &mut self,
+        item: ItemId,
+        org: OrgId,
+        rel: Relation,
+    ) -> Result<()> {
         sqlx::query(
             "INSERT INTO scope_item_orgs (item_id, org_id, relation) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
         )
-        .bind(item)
-        .bind(org)
+        .bind(item.0)
+        .bind(org.0)
         .bind(rel.code())
         .execute(self.conn())
         .await?;
@@ -149,33 +259,48 @@ impl Tx {
     }
 
     /// Marks an item released beyond its originating side.
-    pub async fn set_scope_shared(&mut self, item: i64) -> Result<()> {
+    pub(crate) async fn set_scope_shared(&mut self, item: ItemId) -> Result<()> {
         sqlx::query("UPDATE scope_items SET shared = 1 WHERE id = $1")
-            .bind(item)
+            .bind(item.0)
             .execute(self.conn())
             .await?;
         Ok(())
     }
 
-    /// Narrows (never widens: callers check with the policy) an item's TLP.
-    pub async fn set_scope_tlp(&mut self, item: i64, tlp: Tlp) -> Result<()> {
+    /// Sets an item's TLP (callers only narrow it once anything was sent: the policy checks).
+    pub(crate) async fn set_scope_tlp(&mut self, item: ItemId, tlp: Tlp) -> Result<()> {
         sqlx::query("UPDATE scope_items SET tlp = $1 WHERE id = $2")
             .bind(tlp.code())
-            .bind(item)
+            .bind(item.0)
             .execute(self.conn())
             .await?;
         Ok(())
     }
 
-    /// The facts of one item, for `can_see` on single reads.
-    pub async fn scope_item(&mut self, id: i64) -> Result<ItemScope> {
-        let row =
+    /// The item's TLP becomes the narrower of what it was and `tlp` (a sent edition can only
+    /// narrow the scope; widening needs the source's consent).
+    pub(crate) async fn narrow_scope_tlp(&mut self, item: ItemId, tlp: Tlp) -> Result<()> {
+        if let Some(scope) = self.scope_item(item).await?
+            && tlp < scope.tlp
+        {
+            self.set_scope_tlp(item, tlp).await?;
+        }
+        Ok(())
+    }
+
+    /// The facts of one item, for `can_see` on single reads; `None` when there is no such item.
+    pub(crate) async fn scope_item(&mut self, id: ItemId) -> Result<Option<ItemScope>> {
+        let Some(row) =
             sqlx::query("SELECT kind, tlp, author_user_id, shared FROM scope_items WHERE id = $1")
-                .bind(id)
+                .bind(id.0)
                 .fetch_optional(self.conn())
                 .await?
-                .ok_or_else(|| StoreError::NotFound(format!("item {id}")))?;
-        let kind = kind_from(&row.try_get::<String, _>("kind")?)?;
+        else {
+            return Ok(None);
+        };
+        let kind_code: String = row.try_get("kind")?;
+        let kind = ItemKind::from_code(&kind_code)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown item kind `{kind_code}`")))?;
         let tlp_code: String = row.try_get("tlp")?;
         let tlp = tlp_code
             .parse()
@@ -183,7 +308,7 @@ impl Tx {
         let author: Option<i64> = row.try_get("author_user_id")?;
         let shared = row.try_get::<i64, _>("shared")? != 0;
         let sectors = sqlx::query("SELECT sector FROM scope_item_sectors WHERE item_id = $1")
-            .bind(id)
+            .bind(id.0)
             .fetch_all(self.conn())
             .await?
             .iter()
@@ -191,49 +316,24 @@ impl Tx {
             .collect::<std::result::Result<BTreeSet<_>, _>>()?;
         let mut orgs = BTreeSet::new();
         for r in sqlx::query("SELECT org_id, relation FROM scope_item_orgs WHERE item_id = $1")
-            .bind(id)
+            .bind(id.0)
             .fetch_all(self.conn())
             .await?
         {
+            let rel: String = r.try_get("relation")?;
             orgs.insert((
-                r.try_get("org_id")?,
-                relation_from(&r.try_get::<String, _>("relation")?)?,
+                OrgId(r.try_get("org_id")?),
+                Relation::from_code(&rel)
+                    .ok_or_else(|| StoreError::Corrupt(format!("unknown relation `{rel}`")))?,
             ));
         }
-        Ok(ItemScope {
+        Ok(Some(ItemScope {
             kind,
             tlp,
             sectors,
             orgs,
-            author,
+            author: author.map(UserId),
             shared,
-        })
-    }
-
-    /// The ids of the items the filter may see, optionally of one kind, newest first.
-    pub async fn visible_item_ids(
-        &mut self,
-        filter: &ScopeFilter,
-        kind: Option<ItemKind>,
-    ) -> Result<Vec<i64>> {
-        let mut sql = Sql::new("SELECT i.id FROM scope_items i WHERE ");
-        push_predicate(&mut sql, "i", filter);
-        if let Some(kind) = kind {
-            sql.push(" AND i.kind = ").bind_text(kind.code());
-        }
-        sql.push(" ORDER BY i.id DESC");
-        let rows = sql.query().fetch_all(self.conn()).await?;
-        rows.iter()
-            .map(|r| r.try_get::<i64, _>("id").map_err(StoreError::from))
-            .collect()
-    }
-
-    /// How many items of a kind the filter may see (counts go through the predicate too).
-    pub async fn count_visible(&mut self, filter: &ScopeFilter, kind: ItemKind) -> Result<i64> {
-        let mut sql = Sql::new("SELECT COUNT(*) AS n FROM scope_items i WHERE ");
-        push_predicate(&mut sql, "i", filter);
-        sql.push(" AND i.kind = ").bind_text(kind.code());
-        let row = sql.query().fetch_one(self.conn()).await?;
-        Ok(row.try_get("n")?)
+        }))
     }
 }

@@ -10,6 +10,8 @@ use sqlx::query::Query;
 pub enum Arg {
     I64(i64),
     Text(String),
+    NullI64,
+    NullText,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -63,6 +65,8 @@ impl Sql {
             q = match a {
                 Arg::I64(v) => q.bind(*v),
                 Arg::Text(v) => q.bind(v.as_str()),
+                Arg::NullI64 => q.bind(None::<i64>),
+                Arg::NullText => q.bind(None::<String>),
             };
         }
         q

@@ -4,6 +4,8 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use kyoyu_domain::UserId;
+
 use crate::{Result, StoreError, Tx};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -25,7 +27,7 @@ impl TokenKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TokenRow {
     pub id: i64,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub kind: TokenKind,
     pub name: String,
     pub created_at: String,
@@ -38,7 +40,7 @@ fn token_from(r: &AnyRow) -> Result<TokenRow> {
     let kind: String = r.try_get("kind")?;
     Ok(TokenRow {
         id: r.try_get("id")?,
-        user_id: r.try_get("user_id")?,
+        user_id: UserId(r.try_get("user_id")?),
         kind: match kind.as_str() {
             "session" => TokenKind::Session,
             "api" => TokenKind::Api,
@@ -57,7 +59,7 @@ const COLUMNS: &str = "id, user_id, kind, name, created_at, expires_at, last_use
 impl Tx {
     pub async fn create_token(
         &mut self,
-        user: i64,
+        user: UserId,
         hash: &str,
         kind: TokenKind,
         name: &str,
@@ -68,7 +70,7 @@ impl Tx {
             "INSERT INTO tokens (token_hash, user_id, kind, name, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(hash)
-        .bind(user)
+        .bind(user.0)
         .bind(kind.code())
         .bind(name)
         .bind(at)
@@ -100,12 +102,12 @@ impl Tx {
         Ok(())
     }
 
-    pub async fn user_tokens(&mut self, user: i64, kind: TokenKind) -> Result<Vec<TokenRow>> {
+    pub async fn user_tokens(&mut self, user: UserId, kind: TokenKind) -> Result<Vec<TokenRow>> {
         let sql = format!(
             "SELECT {COLUMNS} FROM tokens WHERE user_id = $1 AND kind = $2 AND revoked_at IS NULL ORDER BY id"
         );
         let rows = sqlx::query(&sql)
-            .bind(user)
+            .bind(user.0)
             .bind(kind.code())
             .fetch_all(self.conn())
             .await?;
@@ -113,13 +115,13 @@ impl Tx {
     }
 
     /// Revokes one token of a user; false when the user has no such live token.
-    pub async fn revoke_token(&mut self, user: i64, id: i64, now: &str) -> Result<bool> {
+    pub async fn revoke_token(&mut self, user: UserId, id: i64, now: &str) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
         )
         .bind(now)
         .bind(id)
-        .bind(user)
+        .bind(user.0)
         .execute(self.conn())
         .await?;
         Ok(done.rows_affected() == 1)
@@ -137,12 +139,17 @@ impl Tx {
     }
 
     /// Revokes every session of a user except, optionally, one (after a password change).
-    pub async fn revoke_sessions(&mut self, user: i64, keep: Option<i64>, now: &str) -> Result<()> {
+    pub async fn revoke_sessions(
+        &mut self,
+        user: UserId,
+        keep: Option<i64>,
+        now: &str,
+    ) -> Result<()> {
         sqlx::query(
             "UPDATE tokens SET revoked_at = $1 WHERE user_id = $2 AND kind = 'session' AND revoked_at IS NULL AND id <> $3",
         )
         .bind(now)
-        .bind(user)
+        .bind(user.0)
         .bind(keep.unwrap_or(-1))
         .execute(self.conn())
         .await?;

@@ -3,11 +3,13 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use kyoyu_domain::{OrgId, UserId};
+
 use crate::{Result, StoreError, Tx};
 
 #[derive(Debug, Clone)]
 pub struct NewUser {
-    pub org_id: Option<i64>,
+    pub org_id: Option<OrgId>,
     pub email: String,
     pub name: String,
     pub password_hash: String,
@@ -18,8 +20,8 @@ pub struct NewUser {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserRow {
-    pub id: i64,
-    pub org_id: Option<i64>,
+    pub id: UserId,
+    pub org_id: Option<OrgId>,
     pub email: String,
     pub name: String,
     pub password_hash: String,
@@ -37,8 +39,8 @@ const COLUMNS: &str = "id, org_id, email, name, password_hash, is_contact, is_ad
 
 fn user_from(r: &AnyRow) -> Result<UserRow> {
     Ok(UserRow {
-        id: r.try_get("id")?,
-        org_id: r.try_get("org_id")?,
+        id: UserId(r.try_get("id")?),
+        org_id: r.try_get::<Option<i64>, _>("org_id")?.map(OrgId),
         email: r.try_get("email")?,
         name: r.try_get("name")?,
         password_hash: r.try_get("password_hash")?,
@@ -54,11 +56,11 @@ fn user_from(r: &AnyRow) -> Result<UserRow> {
 }
 
 impl Tx {
-    pub async fn create_user(&mut self, u: &NewUser) -> Result<i64> {
+    pub async fn create_user(&mut self, u: &NewUser) -> Result<UserId> {
         let row = sqlx::query(
             "INSERT INTO users (org_id, email, name, password_hash, is_contact, is_admin, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
-        .bind(u.org_id)
+        .bind(u.org_id.map(|o| o.0))
         .bind(&u.email)
         .bind(&u.name)
         .bind(&u.password_hash)
@@ -68,7 +70,7 @@ impl Tx {
         .fetch_one(self.conn())
         .await
         .map_err(|e| StoreError::conflict_or(e, format!("user {}", u.email)))?;
-        Ok(row.try_get("id")?)
+        Ok(UserId(row.try_get("id")?))
     }
 
     pub async fn user_by_email(&mut self, email: &str) -> Result<Option<UserRow>> {
@@ -80,10 +82,10 @@ impl Tx {
         row.as_ref().map(user_from).transpose()
     }
 
-    pub async fn user(&mut self, id: i64) -> Result<UserRow> {
+    pub async fn user(&mut self, id: UserId) -> Result<UserRow> {
         let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
         let row = sqlx::query(&sql)
-            .bind(id)
+            .bind(id.0)
             .fetch_optional(self.conn())
             .await?;
         row.as_ref()
@@ -102,60 +104,65 @@ impl Tx {
     /// Returns the new failure count.
     pub async fn record_login_failure(
         &mut self,
-        id: i64,
+        id: UserId,
         max: i64,
         lock_until: &str,
     ) -> Result<i64> {
         let row = sqlx::query(
             "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins",
         )
-        .bind(id)
+        .bind(id.0)
         .fetch_one(self.conn())
         .await?;
         let n: i64 = row.try_get("failed_logins")?;
         if n >= max {
             sqlx::query("UPDATE users SET locked_until = $1, failed_logins = 0 WHERE id = $2")
                 .bind(lock_until)
-                .bind(id)
+                .bind(id.0)
                 .execute(self.conn())
                 .await?;
         }
         Ok(n)
     }
 
-    pub async fn reset_login_failures(&mut self, id: i64) -> Result<()> {
+    pub async fn reset_login_failures(&mut self, id: UserId) -> Result<()> {
         sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
-            .bind(id)
+            .bind(id.0)
             .execute(self.conn())
             .await?;
         Ok(())
     }
 
-    pub async fn set_password_hash(&mut self, id: i64, hash: &str) -> Result<()> {
+    pub async fn set_password_hash(&mut self, id: UserId, hash: &str) -> Result<()> {
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(hash)
-            .bind(id)
+            .bind(id.0)
             .execute(self.conn())
             .await?;
         Ok(())
     }
 
     /// Stores a TOTP secret (pending until enabled) or clears it with `None`.
-    pub async fn set_totp(&mut self, id: i64, secret: Option<&str>, enabled: bool) -> Result<()> {
+    pub async fn set_totp(
+        &mut self,
+        id: UserId,
+        secret: Option<&str>,
+        enabled: bool,
+    ) -> Result<()> {
         sqlx::query("UPDATE users SET totp_secret = $1, totp_enabled = $2, totp_last_step = 0 WHERE id = $3")
             .bind(secret)
             .bind(i64::from(enabled))
-            .bind(id)
+            .bind(id.0)
             .execute(self.conn())
             .await?;
         Ok(())
     }
 
     /// Records the TOTP time step just used, so that a code cannot be replayed.
-    pub async fn set_totp_last_step(&mut self, id: i64, step: i64) -> Result<()> {
+    pub async fn set_totp_last_step(&mut self, id: UserId, step: i64) -> Result<()> {
         sqlx::query("UPDATE users SET totp_last_step = $1 WHERE id = $2")
             .bind(step)
-            .bind(id)
+            .bind(id.0)
             .execute(self.conn())
             .await?;
         Ok(())
@@ -163,7 +170,7 @@ impl Tx {
 
     pub async fn set_user_flags(
         &mut self,
-        id: i64,
+        id: UserId,
         is_contact: bool,
         is_admin: bool,
         disabled: bool,
@@ -172,7 +179,7 @@ impl Tx {
             .bind(i64::from(is_contact))
             .bind(i64::from(is_admin))
             .bind(i64::from(disabled))
-            .bind(id)
+            .bind(id.0)
             .execute(self.conn())
             .await?;
         Ok(())

@@ -11,7 +11,8 @@ use axum::http::header;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
-use kyoyu_core::{CoreError, Session};
+use kyoyu_core::{CoreError, ErrorCode, Session};
+use kyoyu_domain::policy::Actor;
 use subtle::ConstantTimeEq;
 
 use crate::AppState;
@@ -42,9 +43,60 @@ impl FromRequestParts<AppState> for ApiAuth {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = bearer(parts).ok_or(CoreError::Unauthenticated)?;
+        let token = bearer(parts).ok_or_else(CoreError::unauthenticated)?;
         let session = state.core.authenticate(&token).await?;
         Ok(ApiAuth { session, token })
+    }
+}
+
+/// A caller of a route that also answers without an account (White items are public): a
+/// bearer token makes it that user (a wrong token is still a 401); no token, an anonymous
+/// caller.
+pub struct MaybeAuth {
+    pub actor: Actor,
+}
+
+impl FromRequestParts<AppState> for MaybeAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match bearer(parts) {
+            Some(token) => Ok(MaybeAuth {
+                actor: state.core.authenticate(&token).await?.actor,
+            }),
+            None => Ok(MaybeAuth {
+                actor: Actor::Anonymous,
+            }),
+        }
+    }
+}
+
+/// A page visitor who may or may not be signed in (public pages of White items).
+pub struct MaybePageAuth {
+    pub session: Option<Session>,
+}
+
+impl FromRequestParts<AppState> for MaybePageAuth {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let jar = CookieJar::from_headers(&parts.headers);
+        let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) else {
+            return Ok(MaybePageAuth { session: None });
+        };
+        match state.core.authenticate(&token).await {
+            Ok(session) => Ok(MaybePageAuth {
+                session: Some(session),
+            }),
+            Err(e) if e.is(ErrorCode::Unauthenticated) => Ok(MaybePageAuth { session: None }),
+            Err(e) => Err(crate::ui::core_error_page(e)),
+        }
     }
 }
 
@@ -69,7 +121,7 @@ impl FromRequestParts<AppState> for PageAuth {
         };
         match state.core.authenticate(&token).await {
             Ok(session) => Ok(PageAuth { session, token }),
-            Err(CoreError::Unauthenticated) => Err(to_login()),
+            Err(e) if e.is(ErrorCode::Unauthenticated) => Err(to_login()),
             Err(e) => Err(crate::ui::core_error_page(e)),
         }
     }

@@ -1,6 +1,7 @@
 //! One error vocabulary, rendered twice: JSON `{"error": {code, message, field?}}` for the API
-//! and a Japanese page for the UI, each from a single match over `CoreError`. A client's
-//! mistake is never a 500; a 500 says nothing internal and its cause is logged once.
+//! and a Japanese page for the UI. The code is the domain's `ErrorCode`; its HTTP status is
+//! decided in one `match` here ([`status_of`]); its text comes from the message catalogue. A
+//! client's mistake is never a 500; a 500 says nothing internal and its cause is logged once.
 
 use axum::Json;
 use axum::body::Body;
@@ -8,8 +9,8 @@ use axum::extract::Request;
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use kyoyu_core::CoreError;
-use kyoyu_domain::messages::{Locale, fill, t};
+use kyoyu_core::{CoreError, ErrorCode};
+use kyoyu_domain::messages::{Locale, Msg, fill, t};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -21,7 +22,8 @@ pub struct ErrorBody {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// A stable snake_case code, e.g. `invalid_field`, `not_found`.
+    /// A stable snake_case code listed in API.md, e.g. `invalid_field`, `not_found`,
+    /// `scope_ceiling_exceeded`. Clients branch on it.
     pub code: String,
     /// A message a person can read (Japanese).
     pub message: String,
@@ -30,39 +32,80 @@ pub struct ErrorDetail {
     pub field: Option<String>,
 }
 
+/// The HTTP status of every error code: the one place that decides it.
+pub fn status_of(code: ErrorCode) -> StatusCode {
+    use ErrorCode::*;
+    match code {
+        BadRequest | InvalidJson | CsrfInvalid => StatusCode::BAD_REQUEST,
+        InvalidField | RouteNotAllowed | AnonymizeNotAllowed | TlpWidened | SectorFixed => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        Unauthenticated | LoginFailed | TotpRequired | TotpInvalid => StatusCode::UNAUTHORIZED,
+        AccountLocked | Throttled => StatusCode::TOO_MANY_REQUESTS,
+        Forbidden => StatusCode::FORBIDDEN,
+        NotFound => StatusCode::NOT_FOUND,
+        NothingToForward
+        | DraftExists
+        | NoDraft
+        | FirstEditionNotSent
+        | AlreadyPublished
+        | NotPublished
+        | NotDelivered
+        | ScopeCeilingExceeded
+        | SourceLintHits
+        | ScopeRequestNotNeeded
+        | AlreadyDecided
+        | TotpAlreadyEnabled
+        | TotpNotEnabled
+        | AlreadyExists => StatusCode::CONFLICT,
+        Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
 #[derive(Debug)]
 pub struct ApiError {
-    pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
     pub field: Option<String>,
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+    /// An error with the code's own text.
+    pub fn new(code: ErrorCode) -> ApiError {
         ApiError {
-            status,
+            code,
+            message: t(Locale::Ja, &code.message_key()).to_owned(),
+            field: None,
+        }
+    }
+
+    /// An error with a message of its own.
+    pub fn with_message(code: ErrorCode, message: impl Into<String>) -> ApiError {
+        ApiError {
             code,
             message: message.into(),
             field: None,
         }
     }
 
-    pub fn field(status: StatusCode, field: &str, message: impl Into<String>) -> ApiError {
+    /// A field of the request is wrong (`invalid_field`).
+    pub fn field(field: &str, message: impl Into<String>) -> ApiError {
         ApiError {
-            status,
-            code: "invalid_field",
+            code: ErrorCode::InvalidField,
             message: message.into(),
             field: Some(field.to_owned()),
         }
     }
 
     pub fn not_found() -> ApiError {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            t(Locale::Ja, "error.not_found"),
-        )
+        ApiError::new(ErrorCode::NotFound)
+    }
+
+    pub fn status(&self) -> StatusCode {
+        status_of(self.code)
     }
 }
 
@@ -77,75 +120,48 @@ pub(crate) fn field_label(field: &str) -> String {
     }
 }
 
+fn detail_text(d: &Option<Msg>) -> Option<String> {
+    d.as_ref().map(|m| m.render(Locale::Ja))
+}
+
 impl From<CoreError> for ApiError {
     fn from(e: CoreError) -> Self {
-        let m = |key: &str| t(Locale::Ja, key).to_owned();
-        match e {
-            CoreError::Invalid { field, message } => ApiError::field(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &field,
-                fill(
-                    t(Locale::Ja, "error.field_invalid"),
-                    &[("field", &field_label(&field)), ("detail", &message)],
-                ),
+        if e.code == ErrorCode::Internal {
+            tracing::error!(error = %e, "internal error");
+            return ApiError::new(ErrorCode::Internal);
+        }
+        let base = t(Locale::Ja, &e.code.message_key());
+        let message = match (&e.field, detail_text(&e.detail)) {
+            (Some(field), Some(detail)) => fill(
+                t(Locale::Ja, "error.field_invalid"),
+                &[("field", &field_label(field)), ("detail", &detail)],
             ),
-            CoreError::Unauthenticated => ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthenticated",
-                m("error.unauthorized"),
+            (None, Some(detail)) => fill(
+                t(Locale::Ja, "error.with_detail"),
+                &[("message", base), ("detail", &detail)],
             ),
-            CoreError::LoginFailed => ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "login_failed",
-                m("error.login_failed"),
-            ),
-            CoreError::TotpRequired => ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "totp_required",
-                m("error.totp_required"),
-            ),
-            CoreError::TotpInvalid => ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "totp_invalid",
-                m("error.totp_invalid"),
-            ),
-            CoreError::Locked => ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "account_locked",
-                m("error.locked"),
-            ),
-            CoreError::Forbidden => {
-                ApiError::new(StatusCode::FORBIDDEN, "forbidden", m("error.forbidden"))
-            }
-            CoreError::NotFound => ApiError::not_found(),
-            CoreError::Conflict(what) => ApiError::new(
-                StatusCode::CONFLICT,
-                "conflict",
-                fill(t(Locale::Ja, "error.conflict"), &[("detail", &what)]),
-            ),
-            CoreError::Internal(cause) => {
-                tracing::error!(error = %cause, "internal error");
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    m("error.internal"),
-                )
-            }
+            (_, None) => base.to_owned(),
+        };
+        ApiError {
+            code: e.code,
+            message,
+            field: e.field,
         }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let status = self.status();
         let body = ErrorBody {
             error: ErrorDetail {
-                code: self.code.to_owned(),
+                code: self.code.code().to_owned(),
                 message: self.message,
                 field: self.field,
             },
         };
-        let mut res = (self.status, Json(body)).into_response();
-        if self.status == StatusCode::UNAUTHORIZED {
+        let mut res = (status, Json(body)).into_response();
+        if status == StatusCode::UNAUTHORIZED {
             res.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
                 header::HeaderValue::from_static("Bearer"),
@@ -181,18 +197,19 @@ pub async fn json_errors_for_api(req: Request, next: Next) -> Response {
     if is_json {
         return res;
     }
-    let (code, key) = match status {
-        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "error.method_not_allowed"),
-        StatusCode::NOT_FOUND => ("not_found", "error.not_found"),
-        StatusCode::PAYLOAD_TOO_LARGE => ("too_large", "error.too_large"),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-            ("unsupported_media_type", "error.unsupported_media_type")
-        }
-        StatusCode::TOO_MANY_REQUESTS => ("throttled", "error.throttled"),
-        s if s.is_server_error() => ("internal", "error.internal"),
-        _ => ("bad_request", "error.bad_request"),
+    let code = match status {
+        StatusCode::METHOD_NOT_ALLOWED => ErrorCode::MethodNotAllowed,
+        StatusCode::NOT_FOUND => ErrorCode::NotFound,
+        StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::TooLarge,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ErrorCode::UnsupportedMediaType,
+        StatusCode::TOO_MANY_REQUESTS => ErrorCode::Throttled,
+        s if s.is_server_error() => ErrorCode::Internal,
+        _ => ErrorCode::BadRequest,
     };
-    let mut out = ApiError::new(status, code, t(Locale::Ja, key)).into_response();
+    let mut out = ApiError::new(code).into_response();
+    // Keep the framework's status where the code's own differs (a 400 from a bad path stays
+    // 400; `bad_request` is 400 anyway).
+    *out.status_mut() = status;
     if let Some(allow) = res.headers().get(header::ALLOW) {
         out.headers_mut().insert(header::ALLOW, allow.clone());
     }
@@ -207,10 +224,46 @@ pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response<
         .or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string()))
         .unwrap_or_default();
     tracing::error!(panic = %detail, "request handler panicked");
-    ApiError::new(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "internal",
-        t(Locale::Ja, "error.internal"),
-    )
-    .into_response()
+    ApiError::new(ErrorCode::Internal).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_a_status_and_a_japanese_text() {
+        for c in ErrorCode::ALL {
+            let e = ApiError::new(*c);
+            assert!(
+                e.status().is_client_error() || e.status().is_server_error(),
+                "{c}"
+            );
+            assert_ne!(e.message, c.message_key(), "{c} has no text");
+        }
+        assert_eq!(
+            status_of(ErrorCode::ScopeCeilingExceeded),
+            StatusCode::CONFLICT
+        );
+        assert_eq!(
+            status_of(ErrorCode::RouteNotAllowed),
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        assert_eq!(
+            status_of(ErrorCode::AccountLocked),
+            StatusCode::TOO_MANY_REQUESTS
+        );
+    }
+
+    /// API.md lists every code, so that clients know what to branch on.
+    #[test]
+    fn api_md_lists_every_code() {
+        let doc = include_str!("../../../docs/API.md");
+        for c in ErrorCode::ALL {
+            assert!(
+                doc.contains(&format!("`{}`", c.code())),
+                "API docs lack {c}"
+            );
+        }
+    }
 }

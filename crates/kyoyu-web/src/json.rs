@@ -5,6 +5,7 @@
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::{StatusCode, header};
+use kyoyu_core::ErrorCode;
 use kyoyu_domain::messages::{Locale, fill, t};
 use serde::de::DeserializeOwned;
 
@@ -26,25 +27,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                     .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
             });
         if !json {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                t(Locale::Ja, "error.unsupported_media_type"),
-            ));
+            return Err(ApiError::new(ErrorCode::UnsupportedMediaType));
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "too_large",
-                    t(Locale::Ja, "error.too_large"),
-                )
+                ApiError::new(ErrorCode::TooLarge)
             } else {
-                ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "bad_request",
-                    t(Locale::Ja, "error.bad_request"),
-                )
+                ApiError::new(ErrorCode::BadRequest)
             }
         })?;
         parse(&bytes).map(ApiJson)
@@ -57,11 +46,7 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if first.is_some_and(|b| *b != b'{')
         && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok()
     {
-        return Err(ApiError::field(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "",
-            t(Locale::Ja, "error.body_object"),
-        ));
+        return Err(ApiError::field("", t(Locale::Ja, "error.body_object")));
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     let err = match serde_path_to_error::deserialize::<_, T>(de) {
@@ -72,9 +57,8 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let inner = err.into_inner();
     let detail = inner.to_string();
     if inner.is_syntax() || inner.is_eof() || inner.is_io() {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_json",
+        return Err(ApiError::with_message(
+            ErrorCode::InvalidJson,
             fill(t(Locale::Ja, "error.invalid_json"), &[("detail", &detail)]),
         ));
     }
@@ -90,7 +74,6 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         crate::error::field_label(&field)
     };
     Err(ApiError::field(
-        StatusCode::UNPROCESSABLE_ENTITY,
         &field,
         fill(
             t(Locale::Ja, key),

@@ -131,7 +131,7 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {
-    let stats = state.core.store().pool_stats();
+    let stats = state.core.pool_stats();
     state.metrics.pool_size.set(i64::from(stats.size));
     state.metrics.pool_idle.set(i64::from(stats.idle));
     let mut body = String::new();
@@ -154,8 +154,10 @@ async fn healthz() -> Response {
 
 async fn readyz(State(state): State<AppState>) -> Response {
     match state.core.ready().await {
-        Ok(()) => axum::Json(serde_json::json!({ "status": "ready", "database": state.core.store().backend().name() }))
-            .into_response(),
+        Ok(()) => axum::Json(
+            serde_json::json!({ "status": "ready", "database": state.core.backend().name() }),
+        )
+        .into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "database not reachable");
             (

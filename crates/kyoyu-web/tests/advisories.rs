@@ -3,9 +3,7 @@
 //! distribution down the route within the TLP, acknowledgements, inquiries and the drill report.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
-use common::{TestApp, apps, form_for};
+use kyoyu_test_support::{TestApp, apps, form_for};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use fantoccini::{ClientBuilder, Locator};
 use kyoyu_core::{Core, CoreConfig, SystemClock, demo};
-use kyoyu_store::testing::TestDb;
+use kyoyu_test_support::TestDb;
 use kyoyu_web::{AppState, WebConfig};
 
 const CHROMIUM: &str = "/usr/bin/chromium";

@@ -2,10 +2,8 @@
 //! with the demo world, on SQLite and (with `KYOYU_TEST_PG`) PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
-use common::{apps, apps_with};
 use kyoyu_core::demo;
+use kyoyu_test_support::{apps, apps_with};
 use kyoyu_web::WebConfig;
 use reqwest::StatusCode;
 use serde_json::{Value, json};

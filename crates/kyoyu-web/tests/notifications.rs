@@ -5,18 +5,16 @@
 //! (`KYOYU_TEST_PYTHON`, default `python3`); skipped without it, except under `CI=true`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::http::HeaderMap;
-use common::{TestApp, form_for};
 use kyoyu_core::notify::{NotifyConfig, Worker, sign};
 use kyoyu_core::{Core, CoreConfig, SystemClock, demo};
-use kyoyu_store::testing::TestDb;
+use kyoyu_test_support::TestDb;
+use kyoyu_test_support::{TestApp, form_for};
 use kyoyu_web::{AppState, WebConfig};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -167,7 +165,7 @@ async fn app_on(db: TestDb, core: Core) -> TestApp {
     ));
     TestApp {
         base,
-        client: common::client(),
+        client: kyoyu_test_support::client(),
         db,
         core,
     }

@@ -3,12 +3,10 @@
 //! gapless numbering under concurrency, attachments and samples.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 
-use common::{TestApp, apps, apps_with, form_for};
 use kyoyu_core::demo;
+use kyoyu_test_support::{TestApp, apps, apps_with, form_for};
 use kyoyu_web::WebConfig;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -418,9 +416,35 @@ async fn every_demo_user_sees_exactly_what_the_tlp_table_says() {
             assert_eq!(listed, expected, "[{}] {email} lists", app.db.label);
         }
         assert_eq!(checked, users.len() * reports.len());
-        // And without an account: White only (the API needs a token, so nothing).
-        let (s, _) = app.get("/api/v1/reports", None).await;
-        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        // And without an account: White only (DOMAIN.md §5: 「公開情報」 is public).
+        let (s, page) = app.get("/api/v1/reports?limit=200", None).await;
+        assert_eq!(s, StatusCode::OK, "{page}");
+        let listed: BTreeSet<i64> = page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_i64().unwrap())
+            .filter(|id| reports.contains_key(id))
+            .collect();
+        let white: BTreeSet<i64> = reports
+            .iter()
+            .filter(|(_, (_, _, tlp))| tlp == "white")
+            .map(|(id, _)| *id)
+            .collect();
+        assert_eq!(listed, white, "[{}] anonymous list", app.db.label);
+        for (id, (_, _, tlp)) in &reports {
+            let (s, _) = app.get(&format!("/api/v1/reports/{id}"), None).await;
+            let want = if tlp == "white" {
+                StatusCode::OK
+            } else {
+                StatusCode::NOT_FOUND
+            };
+            assert_eq!(
+                s, want,
+                "[{}] anonymous read of a {tlp} report",
+                app.db.label
+            );
+        }
         app.db.cleanup().await;
     }
 }

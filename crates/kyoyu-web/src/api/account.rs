@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::orgs::OrgView;
+use kyoyu_core::ErrorCode;
+
 use crate::AppState;
 use crate::auth::ApiAuth;
 use crate::error::{ApiError, ErrorBody};
@@ -49,15 +51,10 @@ pub async fn login(
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
     if !state.login_throttle.allow(addr.ip()) {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "throttled",
-            t(Locale::Ja, "error.throttled"),
-        ));
+        return Err(ApiError::new(ErrorCode::Throttled));
     }
     if req.email.len() > 254 || req.password.len() > 1024 {
         return Err(ApiError::field(
-            StatusCode::UNPROCESSABLE_ENTITY,
             "email",
             t(Locale::Ja, "error.login_failed"),
         ));
@@ -119,7 +116,7 @@ pub async fn me(
         .map(|o| o.jurisdiction.iter().cloned().collect())
         .unwrap_or_default();
     Ok(Json(MeResponse {
-        id: s.user_id,
+        id: s.user_id.0,
         email: s.email,
         name: s.name,
         is_contact: s.is_contact,

@@ -5,21 +5,17 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use kyoyu_core::advisories::AdvisoryFilter;
 use kyoyu_domain::advisory::AdvisoryForm;
+use kyoyu_domain::{AdvisoryId, ReportId};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
-use crate::auth::ApiAuth;
+use crate::api::reports::id_of;
+use crate::auth::{ApiAuth, MaybeAuth};
 use crate::error::{ApiError, ErrorBody};
 use crate::json::ApiJson;
-
-fn id_of(raw: &str) -> Result<i64, ApiError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(ApiError::not_found)
-}
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -29,7 +25,8 @@ pub struct Draft {
     pub form: AdvisoryForm,
     /// Ids of the reports it derives from (they set the scope ceiling).
     #[serde(default)]
-    pub sources: Vec<i64>,
+    #[schema(value_type = Vec<i64>)]
+    pub sources: Vec<ReportId>,
 }
 
 /// NISC drafts an advisory.
@@ -52,41 +49,109 @@ pub async fn create(
 pub struct ListQuery {
     /// `true`: only those delivered to the caller's organisation (the inbox).
     pub delivered: Option<bool>,
+    /// red | amber | green | white.
+    pub tlp: Option<String>,
+    /// alert | warning | reference.
+    pub severity: Option<String>,
+    /// vulnerability | attack | useful.
+    pub basis: Option<String>,
+    /// draft | published.
+    pub state: Option<String>,
+    /// Only exercises (`true`) or only real advisories (`false`).
+    pub exercise: Option<bool>,
+    /// Free text (the advisory's texts and number).
+    pub q: Option<String>,
+    /// From a previous page's `next_cursor`.
+    pub cursor: Option<String>,
+    /// 1–200 (default 50).
+    pub limit: Option<i64>,
 }
 
-/// Advisories the caller may see, newest first.
-#[utoipa::path(get, path = "/api/v1/advisories", tag = "advisories", security(("bearer" = [])), params(ListQuery),
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody)))]
+fn code<T: std::str::FromStr>(field: &str, v: Option<String>) -> Result<Option<T>, ApiError>
+where
+    T::Err: std::fmt::Display,
+{
+    v.filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<T>().map_err(|e| {
+                ApiError::field(
+                    field,
+                    kyoyu_domain::messages::ja(
+                        "api.bad_code",
+                        &[("field", field), ("detail", &e.to_string())],
+                    ),
+                )
+            })
+        })
+        .transpose()
+}
+
+impl ListQuery {
+    fn filter(self) -> Result<AdvisoryFilter, ApiError> {
+        let bad =
+            |f: &str, key: &'static str| ApiError::field(f, kyoyu_domain::messages::ja(key, &[]));
+        let cursor = match self.cursor.filter(|c| !c.is_empty()) {
+            Some(c) => Some(
+                c.parse::<i64>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .map(AdvisoryId)
+                    .ok_or_else(|| bad("cursor", "api.bad_cursor"))?,
+            ),
+            None => None,
+        };
+        let limit = match self.limit {
+            Some(l) if !(1..=200).contains(&l) => return Err(bad("limit", "api.bad_limit")),
+            l => l.map(|l| l as u32),
+        };
+        let published = match self.state.as_deref().filter(|s| !s.is_empty()) {
+            None => None,
+            Some("published") => Some(true),
+            Some("draft") => Some(false),
+            Some(_) => return Err(bad("state", "api.bad_advisory_state")),
+        };
+        Ok(AdvisoryFilter {
+            delivered: self.delivered.unwrap_or(false),
+            tlp: code("tlp", self.tlp)?,
+            severity: code("severity", self.severity)?,
+            basis: code("basis", self.basis)?,
+            published,
+            exercise: self.exercise,
+            q: self.q,
+            cursor,
+            limit,
+        })
+    }
+}
+
+/// Advisories the caller may see, newest first, filtered and cursor-paginated. Without a
+/// token: the published White advisories — the public list a ministry can link to.
+#[utoipa::path(get, path = "/api/v1/advisories", tag = "advisories", security((), ("bearer" = [])), params(ListQuery),
+    responses((status = 200, description = "`{items, next_cursor}`", body = Object), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
-    auth: ApiAuth,
+    auth: MaybeAuth,
     q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let Query(q) =
-        q.map_err(|e| ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, "query", e.body_text()))?;
-    let items = state
+    let Query(q) = q.map_err(|e| ApiError::field("query", e.body_text()))?;
+    let page = state
         .core
-        .list_advisories(&auth.session.actor, q.delivered.unwrap_or(false))
+        .list_advisories(&auth.actor, &q.filter()?)
         .await?;
-    Ok(Json(serde_json::json!({ "items": items })).into_response())
+    Ok(Json(page).into_response())
 }
 
 /// One advisory (404 if the caller may not see it). NISC also gets the sources, the scope
 /// ceiling, what the draft exceeds, the scope-change requests and the source-protection lint.
-#[utoipa::path(get, path = "/api/v1/advisories/{id}", tag = "advisories", security(("bearer" = [])), params(("id" = String, Path)),
+/// Without a token: a published White advisory (public), anything else 404.
+#[utoipa::path(get, path = "/api/v1/advisories/{id}", tag = "advisories", security((), ("bearer" = [])), params(("id" = String, Path)),
     responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
-    auth: ApiAuth,
+    auth: MaybeAuth,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    Ok(Json(
-        state
-            .core
-            .get_advisory(&auth.session.actor, id_of(&id)?)
-            .await?,
-    )
-    .into_response())
+    Ok(Json(state.core.get_advisory(&auth.actor, id_of(&id)?).await?).into_response())
 }
 
 /// NISC edits a draft.
@@ -354,18 +419,18 @@ pub async fn upload(
 }
 
 /// Download an advisory attachment (samples only as a password-protected zip).
-#[utoipa::path(get, path = "/api/v1/advisories/{id}/attachments/{aid}", tag = "advisories", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/advisories/{id}/attachments/{aid}", tag = "advisories", security((), ("bearer" = [])),
     params(("id" = String, Path), ("aid" = String, Path)),
     responses((status = 200, description = "the file", content_type = "application/octet-stream"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn download(
     State(state): State<AppState>,
-    auth: ApiAuth,
+    auth: MaybeAuth,
     Path((id, aid)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let d = state
         .core
         .download_advisory_attachment(
-            &auth.session.actor,
+            &auth.actor,
             id_of(&id)?,
             id_of(&aid)?,
             &state.config.sample_zip_password,

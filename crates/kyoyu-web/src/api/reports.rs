@@ -7,21 +7,29 @@ use axum::body::Body;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use kyoyu_core::ErrorCode;
 use kyoyu_core::reports::{InboxBox, ReportFilter, Upload};
+use kyoyu_domain::ReportId;
 use kyoyu_domain::report::ReportForm;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
-use crate::auth::ApiAuth;
+use crate::auth::{ApiAuth, MaybeAuth};
 use crate::error::{ApiError, ErrorBody};
 use crate::json::ApiJson;
 
-fn id_of(raw: &str) -> Result<i64, ApiError> {
+/// A path id: anything that is not a positive integer names nothing (404).
+pub fn id_of<T: From<i64>>(raw: &str) -> Result<T, ApiError> {
     raw.parse::<i64>()
         .ok()
         .filter(|n| *n > 0)
+        .map(T::from)
         .ok_or_else(ApiError::not_found)
+}
+
+fn ja(key: &'static str, args: &[(&str, &str)]) -> String {
+    kyoyu_domain::messages::ja(key, args)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -106,9 +114,11 @@ where
         .map(|s| {
             s.parse::<T>().map_err(|e| {
                 ApiError::field(
-                    StatusCode::UNPROCESSABLE_ENTITY,
                     field,
-                    format!("{field}: {e}"),
+                    ja(
+                        "api.bad_code",
+                        &[("field", field), ("detail", &e.to_string())],
+                    ),
                 )
             })
         })
@@ -122,7 +132,7 @@ fn time(
     v.filter(|s| !s.is_empty())
         .map(|s| {
             chrono::DateTime::parse_from_rfc3339(&s)
-                .map_err(|_| ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, field, format!("{field}: RFC 3339 の日時（例 2026-11-22T09:00:00+09:00）で指定してください。")))
+                .map_err(|_| ApiError::field(field, ja("api.bad_time", &[("field", field)])))
         })
         .transpose()
 }
@@ -130,23 +140,19 @@ fn time(
 impl ListQuery {
     fn filter(self) -> Result<ReportFilter, ApiError> {
         let cursor = match self.cursor.filter(|c| !c.is_empty()) {
-            Some(c) => Some(c.parse::<i64>().map_err(|_| {
-                ApiError::field(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "cursor",
-                    "cursor が正しくありません。",
-                )
-            })?),
+            Some(c) => Some(
+                c.parse::<i64>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .map(ReportId)
+                    .ok_or_else(|| ApiError::field("cursor", ja("api.bad_cursor", &[])))?,
+            ),
             None => None,
         };
         if let Some(l) = self.limit
             && !(1..=200).contains(&l)
         {
-            return Err(ApiError::field(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "limit",
-                "limit は 1〜200 です。",
-            ));
+            return Err(ApiError::field("limit", ja("api.bad_limit", &[])));
         }
         Ok(ReportFilter {
             sector: self.sector.filter(|s| !s.is_empty()),
@@ -158,40 +164,38 @@ impl ListQuery {
             from: time("from", self.from)?,
             to: time("to", self.to)?,
             cursor,
-            limit: self.limit,
+            limit: self.limit.map(|l| l as u32),
         })
     }
 }
 
-/// The threads the caller may see, newest first, cursor-paginated.
-#[utoipa::path(get, path = "/api/v1/reports", tag = "reports", security(("bearer" = [])), params(ListQuery),
+/// The threads the caller may see, newest first, cursor-paginated. Without a token: the
+/// released White reports (public, DOMAIN.md §5).
+#[utoipa::path(get, path = "/api/v1/reports", tag = "reports", security((), ("bearer" = [])), params(ListQuery),
     responses((status = 200, description = "`{items, next_cursor}`", body = Object), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
-    auth: ApiAuth,
+    auth: MaybeAuth,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let Query(query) = query
-        .map_err(|e| ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, "query", e.body_text()))?;
+    let Query(query) = query.map_err(|e| ApiError::field("query", e.body_text()))?;
     let page = state
         .core
-        .list_reports(&auth.session.actor, &query.filter()?)
+        .list_reports(&auth.actor, &query.filter()?)
         .await?;
     Ok(Json(page).into_response())
 }
 
 /// One thread with the editions the caller may see (404 if the caller may not see it).
-#[utoipa::path(get, path = "/api/v1/reports/{id}", tag = "reports", security(("bearer" = [])), params(("id" = String, Path)),
+/// Without a token: a released White report (public), anything else 404.
+#[utoipa::path(get, path = "/api/v1/reports/{id}", tag = "reports", security((), ("bearer" = [])), params(("id" = String, Path)),
     responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
-    auth: ApiAuth,
+    auth: MaybeAuth,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let thread = state
-        .core
-        .get_report(&auth.session.actor, id_of(&id)?)
-        .await?;
+    let thread = state.core.get_report(&auth.actor, id_of(&id)?).await?;
     Ok(Json(thread).into_response())
 }
 
@@ -325,10 +329,9 @@ pub async fn read_upload(
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<(String, String, String, Vec<u8>), ApiError> {
     let mut multipart = multipart.map_err(|e| {
-        ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            format!("multipart/form-data で送信してください: {}", e.body_text()),
+        ApiError::with_message(
+            ErrorCode::UnsupportedMediaType,
+            ja("api.multipart_required", &[("detail", &e.body_text())]),
         )
     })?;
     let mut kind = None;
@@ -353,20 +356,9 @@ pub async fn read_upload(
             _ => {}
         }
     }
-    let kind = kind.ok_or_else(|| {
-        ApiError::field(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "kind",
-            "kind（document または sample）は必須です。",
-        )
-    })?;
-    let (name, ct, bytes) = file.ok_or_else(|| {
-        ApiError::field(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "file",
-            "file は必須です。",
-        )
-    })?;
+    let kind = kind.ok_or_else(|| ApiError::field("kind", ja("api.kind_required", &[])))?;
+    let (name, ct, bytes) =
+        file.ok_or_else(|| ApiError::field("file", ja("api.file_required", &[])))?;
     if bytes.len() > state.config.max_attachment_bytes {
         return Err(too_large());
     }
@@ -374,21 +366,16 @@ pub async fn read_upload(
 }
 
 fn too_large() -> ApiError {
-    ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "too_large",
-        kyoyu_domain::messages::t(kyoyu_domain::messages::Locale::Ja, "error.too_large"),
-    )
+    ApiError::new(ErrorCode::TooLarge)
 }
 
 fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         too_large()
     } else {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            format!("マルチパートを読み取れません: {}", e.body_text()),
+        ApiError::with_message(
+            ErrorCode::BadRequest,
+            ja("api.multipart_unreadable", &[("detail", &e.body_text())]),
         )
     }
 }
@@ -418,18 +405,18 @@ pub fn content_disposition(name: &str) -> String {
 
 /// Download an attachment. Samples come only inside an AES-256 password-protected zip (the
 /// password is the deployment's; by default `infected`).
-#[utoipa::path(get, path = "/api/v1/reports/{id}/attachments/{aid}", tag = "reports", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/reports/{id}/attachments/{aid}", tag = "reports", security((), ("bearer" = [])),
     params(("id" = String, Path), ("aid" = String, Path)),
     responses((status = 200, description = "the file (samples as a zip)", content_type = "application/octet-stream"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn download(
     State(state): State<AppState>,
-    auth: ApiAuth,
+    auth: MaybeAuth,
     Path((id, aid)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let d = state
         .core
         .download_attachment(
-            &auth.session.actor,
+            &auth.actor,
             id_of(&id)?,
             id_of(&aid)?,
             &state.config.sample_zip_password,
@@ -464,6 +451,40 @@ pub struct InboxQuery {
     /// drafts | to_forward | sent | received (default to_forward).
     #[serde(rename = "box")]
     pub which: Option<String>,
+    /// From a previous page's `next_cursor`.
+    pub cursor: Option<String>,
+    /// 1–200 (default 100).
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    /// From a previous page's `next_cursor`.
+    pub cursor: Option<String>,
+    /// 1–200 (default 100).
+    pub limit: Option<i64>,
+}
+
+fn limit_of(limit: Option<i64>) -> Result<Option<u32>, ApiError> {
+    match limit {
+        Some(l) if !(1..=200).contains(&l) => {
+            Err(ApiError::field("limit", ja("api.bad_limit", &[])))
+        }
+        l => Ok(l.map(|l| l as u32)),
+    }
+}
+
+fn report_cursor(c: Option<&str>) -> Result<Option<ReportId>, ApiError> {
+    match c.filter(|c| !c.is_empty()) {
+        Some(c) => c
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .map(|n| Some(ReportId(n)))
+            .ok_or_else(|| ApiError::field("cursor", ja("api.bad_cursor", &[]))),
+        None => Ok(None),
+    }
 }
 
 pub fn inbox_box(raw: Option<&str>) -> Result<InboxBox, ApiError> {
@@ -472,11 +493,7 @@ pub fn inbox_box(raw: Option<&str>) -> Result<InboxBox, ApiError> {
         "to_forward" => Ok(InboxBox::ToForward),
         "sent" => Ok(InboxBox::Sent),
         "received" => Ok(InboxBox::Received),
-        _ => Err(ApiError::field(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "box",
-            "box は drafts, to_forward, sent, received のいずれかです。",
-        )),
+        _ => Err(ApiError::field("box", ja("api.bad_box", &[]))),
     }
 }
 
@@ -488,24 +505,37 @@ pub async fn inbox(
     auth: ApiAuth,
     query: Result<Query<InboxQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let Query(query) = query
-        .map_err(|e| ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, "query", e.body_text()))?;
-    let items = state
+    let Query(query) = query.map_err(|e| ApiError::field("query", e.body_text()))?;
+    let page = state
         .core
-        .inbox(&auth.session, inbox_box(query.which.as_deref())?)
+        .inbox(
+            &auth.session,
+            inbox_box(query.which.as_deref())?,
+            report_cursor(query.cursor.as_deref())?,
+            limit_of(query.limit)?,
+        )
         .await?;
-    Ok(Json(serde_json::json!({ "items": items })).into_response())
+    Ok(Json(page).into_response())
 }
 
-/// Reports whose latest edition promises a follow-up, with how long it has been waiting.
-#[utoipa::path(get, path = "/api/v1/follow-ups", tag = "reports", security(("bearer" = [])),
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody)))]
+/// Reports whose latest edition promises a follow-up, longest waiting first.
+#[utoipa::path(get, path = "/api/v1/follow-ups", tag = "reports", security(("bearer" = [])), params(PageQuery),
+    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn follow_ups(
     State(state): State<AppState>,
     auth: ApiAuth,
+    query: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let items = state.core.follow_ups(&auth.session).await?;
-    Ok(Json(serde_json::json!({ "items": items })).into_response())
+    let Query(query) = query.map_err(|e| ApiError::field("query", e.body_text()))?;
+    let page = state
+        .core
+        .follow_ups(
+            &auth.session,
+            query.cursor.as_deref(),
+            limit_of(query.limit)?,
+        )
+        .await?;
+    Ok(Json(page).into_response())
 }
 
 /// In-app notifications of the caller's organisation.

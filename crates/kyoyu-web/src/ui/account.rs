@@ -212,10 +212,10 @@ form!(PlainForm {});
 
 async fn failed(state: &AppState, auth: &PageAuth, e: kyoyu_core::CoreError) -> Response {
     let api = ApiError::from(e);
-    if api.status.is_server_error() {
-        return super::error_page(api.status, &api.message);
+    if api.status().is_server_error() {
+        return super::error_page(api.status(), &api.message);
     }
-    show(state, auth, api.status, None, Some(api.message), None).await
+    show(state, auth, api.status(), None, Some(api.message), None).await
 }
 
 pub async fn password(
@@ -298,7 +298,10 @@ pub async fn create_token(
                 return failed(
                     &state,
                     &auth,
-                    kyoyu_core::CoreError::invalid("expires_in_days", "1–3650"),
+                    kyoyu_core::CoreError::invalid(
+                        "expires_in_days",
+                        kyoyu_domain::messages::Msg::new("invalid.token_days"),
+                    ),
                 )
                 .await;
             }

@@ -7,6 +7,7 @@ mod advisories;
 mod pages;
 mod report_form;
 pub(crate) mod reports;
+pub(crate) mod widgets;
 
 use askama::Template;
 use axum::Router;
@@ -15,6 +16,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use kyoyu_core::{CoreError, Session};
 use kyoyu_domain::messages::{self, Locale};
+use kyoyu_domain::policy::Actor;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -26,6 +28,14 @@ pub struct L(Locale);
 impl L {
     pub fn t(&self, key: &str) -> &'static str {
         messages::t(self.0, key)
+    }
+
+    /// 「第N報」.
+    pub fn edition(&self, n: impl std::fmt::Display) -> String {
+        messages::fill(
+            messages::t(self.0, "common.edition"),
+            &[("n", &n.to_string())],
+        )
     }
 }
 
@@ -54,6 +64,21 @@ impl Chrome {
         }
     }
 
+    /// The frame for a visitor who may not be signed in (public pages).
+    pub async fn for_visitor(
+        state: &AppState,
+        s: Option<&Session>,
+        active: &'static str,
+    ) -> Chrome {
+        match s {
+            Some(s) => Chrome::for_session(state, s, active).await,
+            None => Chrome {
+                active,
+                ..Chrome::anonymous(state)
+            },
+        }
+    }
+
     pub async fn for_session(state: &AppState, s: &Session, active: &'static str) -> Chrome {
         let org = match s.org_id {
             Some(id) => state.core.org(&s.actor, id).await.ok().map(|o| o.name_ja),
@@ -68,6 +93,29 @@ impl Chrome {
             csrf: s.csrf.clone(),
             active,
         }
+    }
+}
+
+/// Whoever is looking at a page: a signed-in user, or (on public pages) anyone.
+pub trait Visitor {
+    fn session(&self) -> Option<&Session>;
+
+    fn actor(&self) -> Actor {
+        self.session()
+            .map(|s| s.actor.clone())
+            .unwrap_or(Actor::Anonymous)
+    }
+}
+
+impl Visitor for crate::auth::PageAuth {
+    fn session(&self) -> Option<&Session> {
+        Some(&self.session)
+    }
+}
+
+impl Visitor for crate::auth::MaybePageAuth {
+    fn session(&self) -> Option<&Session> {
+        self.session.as_ref()
     }
 }
 
@@ -114,7 +162,7 @@ pub fn error_page(status: StatusCode, message: &str) -> Response {
 /// The page for a use-case error: same status and message as the API would give.
 pub fn core_error_page(e: CoreError) -> Response {
     let api = ApiError::from(e);
-    error_page(api.status, &api.message)
+    error_page(api.status(), &api.message)
 }
 
 /// A file posted from a page: the CSRF-checked `kind` and `file` (name, content type, bytes),

@@ -158,7 +158,14 @@ pub async fn login_submit(
         }
         Err(e) => {
             let api = ApiError::from(e);
-            login_form(&state, jar, api.status, form.email, Some(api.message), None)
+            login_form(
+                &state,
+                jar,
+                api.status(),
+                form.email,
+                Some(api.message),
+                None,
+            )
         }
     }
 }

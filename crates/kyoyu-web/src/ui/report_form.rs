@@ -3,6 +3,7 @@
 //! re-fill the form. Times are entered in JST (`datetime-local`).
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Offset, TimeZone};
+use kyoyu_domain::messages::ja;
 use kyoyu_domain::report::{
     Contact, External, Impact, ReportForm, Summary, TimelineEntry, field_label,
 };
@@ -33,10 +34,7 @@ fn parse_local(
         .and_then(|n| jst().from_local_datetime(&n).single())
         .or_else(|| DateTime::parse_from_rfc3339(v).ok());
     if parsed.is_none() {
-        errors.push((
-            field.to_owned(),
-            "日時の形式が正しくありません（例 2026-11-22T09:30）。".to_owned(),
-        ));
+        errors.push((field.to_owned(), ja("invalid.page_datetime", &[])));
     }
     parsed
 }
@@ -107,7 +105,10 @@ fn code<T: std::str::FromStr>(
     match v.trim().parse() {
         Ok(x) => Some(x),
         Err(_) => {
-            errors.push((field.to_owned(), format!("「{v}」は選択肢にありません。")));
+            errors.push((
+                field.to_owned(),
+                ja("invalid.not_an_option", &[("value", v)]),
+            ));
             None
         }
     }
@@ -129,18 +130,24 @@ impl FormInput {
         if reported_at.is_none() && self.reported_at.trim().is_empty() {
             errors.push((
                 "reported_at".into(),
-                format!("{}は必須です。", field_label("reported_at")),
+                ja("invalid.required", &[("field", field_label("reported_at"))]),
             ));
         }
         let tlp: Option<Tlp> = code("tlp", &self.tlp, &mut errors);
         if tlp.is_none() && self.tlp.trim().is_empty() {
-            errors.push(("tlp".into(), format!("{}は必須です。", field_label("tlp"))));
+            errors.push((
+                "tlp".into(),
+                ja("invalid.required", &[("field", field_label("tlp"))]),
+            ));
         }
         let has_attachment = yes_no(&self.has_attachment);
         if has_attachment.is_none() {
             errors.push((
                 "has_attachment".into(),
-                format!("{}は必須です。", field_label("has_attachment")),
+                ja(
+                    "invalid.required",
+                    &[("field", field_label("has_attachment"))],
+                ),
             ));
         }
         let mut additions = Vec::new();
@@ -154,7 +161,7 @@ impl FormInput {
                 Ok(code) => additions.push(code),
                 Err(_) => errors.push((
                     "tlp_additions".into(),
-                    format!("組織コード「{c}」の形式が正しくありません。"),
+                    ja("invalid.org_code_named", &[("code", c)]),
                 )),
             }
         }
@@ -183,10 +190,9 @@ impl FormInput {
                     at,
                     text: text.replace("\r\n", "\n"),
                 }),
-                None if at.trim().is_empty() => errors.push((
-                    format!("{field}.at"),
-                    "推移の日時を入力してください。".into(),
-                )),
+                None if at.trim().is_empty() => {
+                    errors.push((format!("{field}.at"), ja("invalid.timeline_at", &[])))
+                }
                 None => {}
             }
         }

@@ -1,0 +1,141 @@
+//! Filing a new report (第1報): kept as a draft, or sent at once along the route the policy
+//! allows (図3) — to the sector's ministry, or to the operator's own CEPTOAR, optionally asking
+//! it to anonymise.
+
+use kyoyu_domain::policy::ItemKind;
+use kyoyu_domain::policy::route::{may_file, send_targets};
+use kyoyu_domain::report::ReportForm;
+use kyoyu_domain::{ItemId, OrgId};
+use kyoyu_store::Transmitted;
+
+use super::ReportThread;
+use crate::auth::Session;
+use crate::directory::{OrgRef, Refs};
+use crate::notify::About;
+use crate::{Core, CoreError, Result};
+
+impl Core {
+    /// Files a new report: a draft, or sent along the route at once.
+    pub async fn create_report(
+        &self,
+        s: &Session,
+        mut form: ReportForm,
+        to: Option<&str>,
+        anonymize: bool,
+        submit: bool,
+    ) -> Result<ReportThread> {
+        form.comment = None;
+        self.validate_report_form(&form)?;
+        let now = self.now_ts();
+        let mut tx = self.store.begin().await?;
+        let mut named = Vec::new();
+        for (i, code) in form.tlp_additions.iter().enumerate() {
+            let field = format!("form.tlp_additions[{i}]");
+            named.push(self.org_by_code(&mut tx, code.as_str(), &field).await?.id);
+        }
+        let target = match to {
+            Some(code) => Some(self.org_by_code(&mut tx, code, "route.to").await?),
+            None => None,
+        };
+        let dir = self.route_dir(&mut tx, &s.actor, &[]).await?;
+        let permit = may_file(
+            &s.actor,
+            &form,
+            target.as_ref(),
+            anonymize,
+            submit,
+            named,
+            &dir,
+        )?;
+        form.number = None;
+        let (id, sent) = tx.create_report(&permit, &form, &now).await?;
+        self.audit(
+            &mut tx,
+            &s.actor,
+            if submit {
+                "report_sent"
+            } else {
+                "report_drafted"
+            },
+            format!("report:{id}"),
+            serde_json::json!({ "edition": 1 }),
+        )
+        .await?;
+        if let Some(t) = sent {
+            self.after_hop(&mut tx, s, id.into(), form.exercise, &t)
+                .await?;
+        }
+        tx.commit().await?;
+        self.thread_after(&s.actor, id).await
+    }
+
+    /// Where the caller's organisation may send a new report of `sector` (for the form).
+    pub async fn report_targets(&self, s: &Session, sector: &str) -> Result<Vec<OrgRef>> {
+        let org = s.actor.org().ok_or_else(CoreError::forbidden)?;
+        let mut tx = self.store.read().await?;
+        let dir = self.route_dir(&mut tx, &s.actor, &[]).await?;
+        let ids: Vec<OrgId> = send_targets(org, sector, false, &dir)
+            .iter()
+            .map(|o| o.id)
+            .collect();
+        let refs = Refs::load(&mut tx, ids.iter().copied()).await?;
+        Ok(ids.into_iter().map(|i| refs.get(i)).collect())
+    }
+
+    /// What follows a hop: the recipient is told; on first receipt at NISC everyone on the
+    /// route back to the originator is told the number; the hop is audited.
+    pub(crate) async fn after_hop(
+        &self,
+        tx: &mut kyoyu_store::Tx,
+        s: &Session,
+        item: ItemId,
+        exercise: bool,
+        t: &Transmitted,
+    ) -> Result<()> {
+        let drill = Self::drill_prefix(exercise);
+        let about = Some(About {
+            kind: ItemKind::Report,
+            id: item,
+            tlp: t.tlp,
+        });
+        let edition = t.edition.to_string();
+        self.notify(
+            tx,
+            t.to,
+            "report_received",
+            about,
+            &kyoyu_domain::messages::ja(
+                "notify.report_received",
+                &[("drill", &drill), ("edition", &edition)],
+            ),
+        )
+        .await?;
+        if let Some(n) = t.numbered {
+            self.audit(
+                tx,
+                &s.actor,
+                "report_numbered",
+                format!("report:{item}"),
+                serde_json::json!({ "number": format!("R{n}") }),
+            )
+            .await?;
+            let text = kyoyu_domain::messages::ja(
+                "notify.report_numbered",
+                &[("drill", &drill), ("number", &format!("R{n}"))],
+            );
+            self.notify_many(tx, &t.route, "report_numbered", about, &text)
+                .await?;
+        }
+        let to: OrgId = t.to;
+        let code = tx.org(to).await.map(|o| o.code).map_err(CoreError::from)?;
+        self.audit(
+            tx,
+            &s.actor,
+            "report_transmitted",
+            format!("report:{item}"),
+            serde_json::json!({ "edition": t.edition, "to": code, "anonymized": t.anonymized }),
+        )
+        .await?;
+        Ok(())
+    }
+}

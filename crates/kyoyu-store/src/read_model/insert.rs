@@ -1,0 +1,40 @@
+//! Multi-row `INSERT`s: the read model writes a handful of rows per item, and the corpus
+//! generator and `reindex` write millions; one statement per few thousand values keeps both
+//! databases busy with data rather than with round trips.
+
+use crate::sql::{Arg, Sql};
+use crate::{Result, Tx};
+
+/// Values per statement: well below SQLite's 32,766 and PostgreSQL's 65,535 parameters.
+const MAX_PARAMS: usize = 8_000;
+
+/// Inserts `rows` (each with one value per column) into `table`.
+pub(crate) async fn insert_rows(
+    tx: &mut Tx,
+    table: &str,
+    columns: &[&str],
+    rows: &[Vec<Arg>],
+) -> Result<()> {
+    let per = (MAX_PARAMS / columns.len().max(1)).max(1);
+    for chunk in rows.chunks(per) {
+        let mut sql = Sql::new(&format!(
+            "INSERT INTO {table} ({}) VALUES ",
+            columns.join(", ")
+        ));
+        for (i, row) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.push("(");
+            for (j, v) in row.iter().enumerate() {
+                if j > 0 {
+                    sql.push(", ");
+                }
+                sql.bind(v.clone());
+            }
+            sql.push(")");
+        }
+        sql.query().execute(tx.conn()).await?;
+    }
+    Ok(())
+}

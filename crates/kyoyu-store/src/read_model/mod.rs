@@ -1,0 +1,364 @@
+//! The read model: for every view of every item, the presented summary as rows with typed
+//! columns (see `migrations/*/0007_read_model.sql`). The rows come from
+//! `kyoyu_domain::report::thread::present` — the same function the thread page uses — so a
+//! list can never show what the page would hide. `Tx::commit` refreshes every item the
+//! transaction changed; `reindex` rebuilds everything from the editions.
+
+pub(crate) mod insert;
+
+use kyoyu_domain::advisory::record::AdvisoryRecord;
+use kyoyu_domain::policy::view::ReportView;
+use kyoyu_domain::report::thread::{ReportRecord, present};
+use kyoyu_domain::{AdvisoryId, ReportId};
+use sqlx::Row;
+
+use crate::sql::Arg;
+use crate::{Backend, Result, Tx, ts};
+use insert::insert_rows;
+
+/// The version of the rules that build the rows. Raise it when the rows change meaning: a
+/// server finding an older version rebuilds the read model on start.
+pub const READ_MODEL_VERSION: i64 = 1;
+
+/// The number of a view in a row id: `row_id = report_id * 4 + view_number`.
+pub(crate) fn view_number(v: ReportView) -> i64 {
+    match v {
+        ReportView::Own => 0,
+        ReportView::Full => 1,
+        ReportView::Released => 2,
+    }
+}
+
+pub(crate) fn row_id(report: ReportId, v: ReportView) -> i64 {
+    report.0 * 4 + view_number(v)
+}
+
+const LIST_COLS: &[&str] = &[
+    "row_id",
+    "report_id",
+    "view",
+    "scope_tlp",
+    "shared",
+    "author_user_id",
+    "origin_org_id",
+    "ceptoar_org_id",
+    "sector",
+    "number",
+    "edition",
+    "state",
+    "shown_tlp",
+    "severity",
+    "event",
+    "title",
+    "operator_name",
+    "originator_org_id",
+    "anonymized",
+    "exercise",
+    "follow_up_expected",
+    "waiting_since",
+    "has_draft",
+    "reported_at",
+    "occurred_at",
+    "discovered_at",
+    "updated_at",
+];
+
+fn i(v: i64) -> Arg {
+    Arg::I64(v)
+}
+
+fn b(v: bool) -> Arg {
+    Arg::I64(i64::from(v))
+}
+
+fn t(v: &str) -> Arg {
+    Arg::Text(v.to_owned())
+}
+
+fn ot(v: Option<&str>) -> Arg {
+    v.map_or(Arg::NullText, t)
+}
+
+/// Every read-model row of one report thread.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub(crate) struct ReportRows {
+    pub list: Vec<Vec<Arg>>,
+    pub causes: Vec<Vec<Arg>>,
+    pub search: Vec<Vec<Arg>>,
+    pub boxes: Vec<Vec<Arg>>,
+}
+
+/// The rows of `rec`: one list row (with its causes and search text) per view that shows any
+/// edition, and the inbox boxes of every organisation on the route.
+pub(crate) fn report_rows(rec: &ReportRecord) -> ReportRows {
+    let mut out = ReportRows::default();
+    for view in ReportView::ALL {
+        let Some(s) = present(view, rec).summary() else {
+            continue;
+        };
+        let rid = row_id(rec.id, view);
+        out.list.push(vec![
+            i(rid),
+            i(rec.id.0),
+            t(view.code()),
+            t(rec.scope.tlp.code()),
+            b(rec.scope.shared),
+            rec.scope.author.map_or(Arg::NullI64, |u| i(u.0)),
+            i(rec.origin_org.0),
+            rec.ceptoar.map_or(Arg::NullI64, |c| i(c.0)),
+            t(&rec.sector),
+            ot(s.number.as_deref()),
+            i(i64::from(s.edition)),
+            t(s.state.code()),
+            t(s.tlp.code()),
+            ot(s.severity.map(|x| x.code())),
+            ot(s.event.map(|x| x.code())),
+            t(&s.title),
+            ot(s.operator_name.as_deref()),
+            i(s.originator.0),
+            b(s.anonymized),
+            b(s.exercise),
+            b(s.follow_up_expected),
+            ot(s.waiting_since.as_deref()),
+            b(s.has_draft),
+            t(&ts(s.reported_at)),
+            ot(s.occurred_at.map(ts).as_deref()),
+            ot(s.discovered_at.map(ts).as_deref()),
+            t(&s.updated_at),
+        ]);
+        for c in &s.causes {
+            out.causes.push(vec![t(c.code()), i(rid)]);
+        }
+        out.search.push(vec![i(rid), t(&s.search_text)]);
+    }
+    let mut boxes = std::collections::BTreeSet::new();
+    for h in &rec.hops {
+        boxes.insert((h.to.0, "received"));
+        boxes.insert((h.from.0, "sent"));
+        if !h.forwarded {
+            boxes.insert((h.to.0, "to_forward"));
+        }
+    }
+    for v in rec.versions.iter().filter(|v| !v.sent) {
+        boxes.insert((v.author_org.0, "drafts"));
+    }
+    for (org, name) in boxes {
+        out.boxes.push(vec![i(org), t(name), i(rec.id.0)]);
+    }
+    out
+}
+
+/// Writes the rows of many threads at once (the caller deleted what they replace).
+pub(crate) async fn write_report_rows(tx: &mut Tx, rows: &[ReportRows]) -> Result<()> {
+    let collect = |f: fn(&ReportRows) -> &Vec<Vec<Arg>>| -> Vec<Vec<Arg>> {
+        rows.iter().flat_map(|r| f(r).iter().cloned()).collect()
+    };
+    insert_rows(tx, "report_list", LIST_COLS, &collect(|r| &r.list)).await?;
+    insert_rows(
+        tx,
+        "report_list_causes",
+        &["cause", "row_id"],
+        &collect(|r| &r.causes),
+    )
+    .await?;
+    insert_rows(
+        tx,
+        "report_search",
+        &["row_id", "body"],
+        &collect(|r| &r.search),
+    )
+    .await?;
+    insert_rows(
+        tx,
+        "report_boxes",
+        &["org_id", "box", "report_id"],
+        &collect(|r| &r.boxes),
+    )
+    .await?;
+    Ok(())
+}
+
+async fn delete_report_rows(tx: &mut Tx, id: ReportId) -> Result<()> {
+    let (lo, hi) = (id.0 * 4, id.0 * 4 + 3);
+    for table in ["report_list_causes", "report_search", "report_list"] {
+        sqlx::query(&format!(
+            "DELETE FROM {table} WHERE row_id BETWEEN $1 AND $2"
+        ))
+        .bind(lo)
+        .bind(hi)
+        .execute(tx.conn())
+        .await?;
+    }
+    sqlx::query("DELETE FROM report_boxes WHERE report_id = $1")
+        .bind(id.0)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// Rebuilds one thread's rows from its editions, in the caller's transaction.
+pub(crate) async fn refresh_report(tx: &mut Tx, id: ReportId) -> Result<()> {
+    if tx.backend() == Backend::Postgres {
+        // Two processes changing one thread refresh it one after the other, each reading what
+        // the other committed (READ COMMITTED takes a new snapshot per statement).
+        sqlx::query("SELECT id FROM reports WHERE id = $1 FOR UPDATE")
+            .bind(id.0)
+            .execute(tx.conn())
+            .await?;
+    }
+    delete_report_rows(tx, id).await?;
+    if let Some(rec) = tx.load_report(id).await? {
+        write_report_rows(tx, &[report_rows(&rec)]).await?;
+    }
+    Ok(())
+}
+
+const ADVISORY_COLS: &[&str] = &[
+    "advisory_id",
+    "scope_tlp",
+    "shared",
+    "author_user_id",
+    "number",
+    "edition",
+    "state",
+    "shown_tlp",
+    "severity",
+    "basis",
+    "exercise",
+    "overview",
+    "published_at",
+    "updated_at",
+    "search_text",
+];
+
+/// The list row of an advisory.
+pub(crate) fn advisory_row(rec: &AdvisoryRecord) -> Option<Vec<Arg>> {
+    let e = rec.current()?;
+    let f = &e.form;
+    let search = f
+        .texts()
+        .iter()
+        .map(|(_, s)| s.trim())
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+        .to_lowercase();
+    let number = rec.number_text();
+    let search = match &number {
+        Some(n) => format!("{search}\n{}", n.to_lowercase()),
+        None => search,
+    };
+    Some(vec![
+        i(rec.id.0),
+        t(rec.scope.tlp.code()),
+        b(rec.scope.shared),
+        rec.scope.author.map_or(Arg::NullI64, |u| i(u.0)),
+        ot(number.as_deref()),
+        i(i64::from(e.edition)),
+        t(if rec.published { "published" } else { "draft" }),
+        t(rec.scope.tlp.code()),
+        ot(f.severity.map(|s| s.code())),
+        ot(f.basis.map(|x| x.code())),
+        b(rec.exercise),
+        t(&f.overview.chars().take(80).collect::<String>()),
+        ot(e.published_at.as_deref().or(rec.published_at.as_deref())),
+        t(&rec.updated_at),
+        t(&search),
+    ])
+}
+
+pub(crate) async fn write_advisory_rows(tx: &mut Tx, rows: &[Vec<Arg>]) -> Result<()> {
+    insert_rows(tx, "advisory_list", ADVISORY_COLS, rows).await
+}
+
+pub(crate) async fn refresh_advisory(tx: &mut Tx, id: AdvisoryId) -> Result<()> {
+    if tx.backend() == Backend::Postgres {
+        sqlx::query("SELECT id FROM advisories WHERE id = $1 FOR UPDATE")
+            .bind(id.0)
+            .execute(tx.conn())
+            .await?;
+    }
+    sqlx::query("DELETE FROM advisory_list WHERE advisory_id = $1")
+        .bind(id.0)
+        .execute(tx.conn())
+        .await?;
+    if let Some(rec) = tx.load_advisory(id).await?
+        && let Some(row) = advisory_row(&rec)
+    {
+        write_advisory_rows(tx, &[row]).await?;
+    }
+    Ok(())
+}
+
+impl Tx {
+    /// Which version of the rules built the read model (0: never built).
+    pub async fn read_model_version(&mut self) -> Result<i64> {
+        let row = sqlx::query("SELECT version FROM read_model_state WHERE id = 1")
+            .fetch_one(self.conn())
+            .await?;
+        Ok(row.try_get("version")?)
+    }
+
+    /// Rebuilds the whole read model from the editions (`kyoyu admin reindex`, and on the
+    /// first start of a binary with newer rules). Returns how many items it rebuilt.
+    pub async fn reindex(&mut self) -> Result<u64> {
+        for table in [
+            "report_list_causes",
+            "report_search",
+            "report_boxes",
+            "report_list",
+            "advisory_list",
+        ] {
+            sqlx::query(&format!("DELETE FROM {table}"))
+                .execute(self.conn())
+                .await?;
+        }
+        let mut n = 0u64;
+        let mut after = 0i64;
+        loop {
+            let ids: Vec<i64> =
+                sqlx::query("SELECT id FROM reports WHERE id > $1 ORDER BY id LIMIT 500")
+                    .bind(after)
+                    .fetch_all(self.conn())
+                    .await?
+                    .iter()
+                    .map(|r| r.try_get("id"))
+                    .collect::<std::result::Result<_, _>>()?;
+            let Some(last) = ids.last().copied() else {
+                break;
+            };
+            let mut rows = Vec::with_capacity(ids.len());
+            for id in ids {
+                if let Some(rec) = self.load_report(ReportId(id)).await? {
+                    rows.push(report_rows(&rec));
+                    n += 1;
+                }
+            }
+            write_report_rows(self, &rows).await?;
+            after = last;
+        }
+        let ids: Vec<i64> = sqlx::query("SELECT id FROM advisories ORDER BY id")
+            .fetch_all(self.conn())
+            .await?
+            .iter()
+            .map(|r| r.try_get("id"))
+            .collect::<std::result::Result<_, _>>()?;
+        let mut rows = Vec::new();
+        for id in ids {
+            if let Some(rec) = self.load_advisory(AdvisoryId(id)).await?
+                && let Some(row) = advisory_row(&rec)
+            {
+                rows.push(row);
+                n += 1;
+            }
+        }
+        write_advisory_rows(self, &rows).await?;
+        sqlx::query("UPDATE read_model_state SET version = $1 WHERE id = 1")
+            .bind(READ_MODEL_VERSION)
+            .execute(self.conn())
+            .await?;
+        self.dirty_reports.clear();
+        self.dirty_advisories.clear();
+        Ok(n)
+    }
+}
