@@ -24,6 +24,9 @@ pub struct FileConfig {
     pub min_password_len: Option<usize>,
     /// Seconds a verified token is trusted without asking the database (0: never).
     pub session_cache_seconds: Option<u64>,
+    /// Seconds a list page is replayed to the same caller while nothing changed (SQLite; 0:
+    /// never).
+    pub list_cache_seconds: Option<u64>,
     /// `smtp://host:25`, `smtp://host:587?tls=required` (STARTTLS), `smtps://host:465`.
     pub smtp_url: Option<String>,
     pub mail_from: Option<String>,

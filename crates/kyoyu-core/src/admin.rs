@@ -246,6 +246,24 @@ impl Core {
         Ok(token)
     }
 
+    /// Rebuilds the read model from the editions (`kyoyu admin reindex`); returns how many
+    /// items it rebuilt.
+    pub async fn reindex(&self, actor: &Actor) -> Result<u64> {
+        require_admin(actor)?;
+        let mut tx = self.store.begin().await?;
+        let n = tx.reindex().await?;
+        self.audit(
+            &mut tx,
+            actor,
+            "read_model_rebuilt",
+            "read_model",
+            serde_json::json!({ "items": n }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
     /// The reference data in force, as TOML for editing.
     pub fn reference_toml(&self) -> String {
         self.reference().to_toml()

@@ -294,7 +294,7 @@ impl Core {
             .as_deref()
             .is_none_or(|t| t.get(..16) != now.get(..16));
         if stale {
-            let mut tx = self.store.begin().await?;
+            let mut tx = self.store.begin_quiet().await?;
             tx.touch_token(row.id, &now).await?;
             tx.commit().await?;
         }

@@ -72,21 +72,51 @@ impl Core {
         actor: &Actor,
         extra: &[OrgId],
     ) -> Result<Vec<OrgFacts>> {
-        let reference = self.reference();
-        let mut dir = tx
-            .org_facts_where(OrgFilter::Role(Role::SectorMinistry), &reference)
-            .await?;
-        dir.extend(
-            tx.org_facts_where(OrgFilter::Role(Role::Nisc), &reference)
-                .await?,
-        );
+        Ok(self.route_dir_and(tx, actor, extra, &[]).await?.0)
+    }
+
+    /// [`Core::route_dir`] and, in the same load, the organisations of `codes` (a route's
+    /// target, the organisations a form names), in the order of `codes`; an unknown code is an
+    /// `invalid_field` naming `fields[i]`.
+    pub(crate) async fn route_dir_and(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        extra: &[OrgId],
+        codes: &[(String, String)],
+    ) -> Result<(Vec<OrgFacts>, Vec<OrgFacts>)> {
         let mut ids: Vec<OrgId> = actor
             .org()
             .map(|o| o.ceptoars.iter().copied().collect())
             .unwrap_or_default();
         ids.extend_from_slice(extra);
-        dir.extend(tx.org_facts_where(OrgFilter::Ids(&ids), &reference).await?);
-        Ok(dir)
+        let roles = [Role::SectorMinistry, Role::Nisc];
+        let wanted: Vec<String> = codes.iter().map(|(c, _)| c.clone()).collect();
+        let all = tx
+            .org_facts_where(
+                OrgFilter::RolesIdsCodes(&roles, &ids, &wanted),
+                &self.reference(),
+            )
+            .await?;
+        let mut named = Vec::with_capacity(codes.len());
+        for (code, field) in codes {
+            let found = all
+                .iter()
+                .find(|o| &o.code == code)
+                .cloned()
+                .ok_or_else(|| {
+                    CoreError::invalid(
+                        field,
+                        kyoyu_domain::messages::Msg::new("invalid.unknown_org").arg("code", code),
+                    )
+                })?;
+            named.push(found);
+        }
+        let dir = all
+            .into_iter()
+            .filter(|o| roles.iter().any(|r| o.has(*r)) || ids.contains(&o.id))
+            .collect();
+        Ok((dir, named))
     }
 
     /// One organisation's facts by code, or an `invalid_field` naming `field`.

@@ -13,7 +13,8 @@ mod auth;
 pub mod demo;
 mod directory;
 mod error;
-
+pub mod generate;
+mod list_cache;
 pub mod notify;
 pub mod reports;
 mod session_cache;
@@ -66,6 +67,9 @@ pub struct CoreConfig {
     /// revoked through another server process stops working within this time; in this process
     /// at once.
     pub session_cache_seconds: u64,
+    /// How long a list page is replayed to the same caller while nothing changed (SQLite
+    /// only; see `list_cache`). 0 turns it off.
+    pub list_cache_seconds: u64,
     /// E-mail and webhook delivery.
     pub notify: notify::NotifyConfig,
 }
@@ -79,6 +83,7 @@ impl Default for CoreConfig {
             require_admin_totp: false,
             min_password_len: 12,
             session_cache_seconds: 5,
+            list_cache_seconds: 5,
             notify: notify::NotifyConfig::default(),
         }
     }
@@ -88,9 +93,10 @@ impl Default for CoreConfig {
 pub struct Core {
     store: kyoyu_store::Store,
     clock: Arc<dyn Clock>,
-    config: CoreConfig,
+    config: Arc<CoreConfig>,
     reference: Arc<RwLock<Arc<ReferenceData>>>,
     sessions: Arc<session_cache::SessionCache>,
+    lists: Arc<list_cache::ListCache>,
     read_audits: audit::ReadAudits,
 }
 
@@ -131,11 +137,16 @@ impl Core {
         let sessions = Arc::new(session_cache::SessionCache::new(
             config.session_cache_seconds,
         ));
+        let lists = Arc::new(list_cache::ListCache::new(match store.backend() {
+            Backend::Sqlite => config.list_cache_seconds,
+            Backend::Postgres => 0,
+        }));
         Ok(Core {
             read_audits: audit::ReadAudits::start(store.clone()),
+            lists,
             store,
             clock,
-            config,
+            config: Arc::new(config),
             reference: Arc::new(RwLock::new(Arc::new(reference))),
             sessions,
         })

@@ -11,7 +11,7 @@ use hmac::{Hmac, Mac};
 use kyoyu_domain::messages::{Locale, Msg, ja, t};
 use kyoyu_domain::policy::ItemKind;
 use kyoyu_domain::{ItemId, OrgId, Tlp};
-use kyoyu_store::{NewOutbox, OutboxRow, Tx};
+use kyoyu_store::{Notice, OutboxRow, Tx};
 use sha2::Sha256;
 
 use crate::{Core, Result};
@@ -95,8 +95,6 @@ impl Core {
             return Ok(());
         }
         let now = self.now_ts();
-        tx.add_notifications(orgs, kind, item.map(|i| i.id), message, &now)
-            .await?;
         let base = self.config.notify.base_url.trim_end_matches('/');
         let (link, tlp) = match item {
             Some(i) => {
@@ -118,32 +116,15 @@ impl Core {
             "notify.mail_body",
             &[("message", message), ("tlp", &tlp_line), ("link", &link)],
         );
-        let mut rows = Vec::new();
-        let emails = tx.email_recipients_of(orgs, kind).await?;
-        for (_, email) in &emails {
-            rows.push(NewOutbox {
-                kind,
-                channel: "email",
-                address: email,
-                secret: "",
-                subject: &subject,
-                body: &body,
-                at: &now,
-            });
-        }
-        let hooks = tx.webhooks_of_many(orgs).await?;
-        for hook in &hooks {
-            rows.push(NewOutbox {
-                kind,
-                channel: "webhook",
-                address: &hook.url,
-                secret: &hook.secret,
-                subject: &subject,
-                body: &body,
-                at: &now,
-            });
-        }
-        tx.enqueue_many(&rows).await?;
+        tx.notify_orgs(&Notice {
+            orgs,
+            kind,
+            item: item.map(|i| i.id),
+            message,
+            subject: &subject,
+            body: &body,
+            at: &now,
+        });
         Ok(())
     }
 
@@ -303,9 +284,15 @@ impl Worker {
         let now = self.core.now();
         let until = kyoyu_store::ts(now + chrono::Duration::seconds(cfg.claim_secs));
         let rows = {
-            let mut tx = self.core.store.begin().await?;
+            // The outbox shows on no page: its writes leave the generation alone.
+            let mut tx = self.core.store.begin_quiet().await?;
+            let channels: &[&str] = if self.mailer.is_some() {
+                &["email", "webhook"]
+            } else {
+                &["webhook"]
+            };
             let rows = tx
-                .claim_outbox(&self.id, &kyoyu_store::ts(now), &until, cfg.batch)
+                .claim_outbox(&self.id, channels, &kyoyu_store::ts(now), &until, cfg.batch)
                 .await?;
             tx.commit().await?;
             rows
@@ -315,7 +302,7 @@ impl Worker {
             match self.deliver(&row).await {
                 Ok(None) => {} // no SMTP server configured: leave it pending
                 Ok(Some(())) => {
-                    let mut tx = self.core.store.begin().await?;
+                    let mut tx = self.core.store.begin_quiet().await?;
                     tx.outbox_sent(row.id, &self.id, &kyoyu_store::ts(self.core.now()))
                         .await?;
                     tx.commit().await?;
@@ -326,7 +313,7 @@ impl Worker {
                     let wait = cfg.backoff_secs.saturating_mul(1 << attempts.clamp(0, 16));
                     let next = kyoyu_store::ts(self.core.now() + chrono::Duration::seconds(wait));
                     tracing::warn!(outbox.id = row.id, channel = %row.channel, attempts, error = %e, "notification delivery failed");
-                    let mut tx = self.core.store.begin().await?;
+                    let mut tx = self.core.store.begin_quiet().await?;
                     tx.outbox_failed(row.id, &e, &next, attempts >= cfg.max_attempts)
                         .await?;
                     tx.commit().await?;

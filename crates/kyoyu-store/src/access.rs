@@ -279,18 +279,14 @@ impl Scoped<'_> {
         self.tx.blob(&a.sha256).await
     }
 
-    /// A page of the threads the actor may see, newest first, in the view it gets of each.
-    pub async fn reports(&mut self, q: &ReportListQuery) -> Result<ListPage<ReportListRow>> {
+    /// The query of a page of [`Scoped::reports`], or `None` when it cannot match anything
+    /// (an inbox box for a caller without an organisation).
+    pub(crate) fn reports_sql(&self, q: &ReportListQuery) -> Option<Sql> {
         let limit = q.limit.clamp(1, 500);
         let mut sql = Sql::new(&format!("SELECT {REPORT_ROW_COLS} FROM "));
         // The driver: the index whose order is the list's order.
         let order = if let Some(b) = q.inbox {
-            let Some(org) = self.actor.org_id() else {
-                return Ok(ListPage {
-                    items: Vec::new(),
-                    next: None,
-                });
-            };
+            let org = self.actor.org_id()?;
             sql.push("report_boxes bx CROSS JOIN report_list l LEFT JOIN orgs o ON o.id = l.originator_org_id WHERE bx.org_id = ")
                 .bind_i64(org.0)
                 .push(" AND bx.box = ")
@@ -322,13 +318,25 @@ impl Scoped<'_> {
         push_report_filters(&mut sql, q);
         sql.push(&format!(" ORDER BY {order} LIMIT "))
             .bind_i64(i64::from(limit) + 1);
+        Some(sql)
+    }
+
+    /// A page of the threads the actor may see, newest first, in the view it gets of each.
+    pub async fn reports(&mut self, q: &ReportListQuery) -> Result<ListPage<ReportListRow>> {
+        let limit = q.limit.clamp(1, 500) as usize;
+        let Some(sql) = self.reports_sql(q) else {
+            return Ok(ListPage {
+                items: Vec::new(),
+                next: None,
+            });
+        };
         let rows = sql.query().fetch_all(self.tx.conn()).await?;
         let mut items = rows
             .iter()
             .map(report_row_from)
             .collect::<Result<Vec<_>>>()?;
-        let next = if items.len() > limit as usize {
-            items.truncate(limit as usize);
+        let next = if items.len() > limit {
+            items.truncate(limit);
             items.last().map(|r| r.id.to_string())
         } else {
             None
@@ -336,13 +344,8 @@ impl Scoped<'_> {
         Ok(ListPage { items, next })
     }
 
-    /// Threads whose latest edition promises a follow-up (続報) that the actor watches — its
-    /// own side's, and as a sector ministry those of its sectors — longest waiting first.
-    pub async fn follow_ups(
-        &mut self,
-        after: Option<&str>,
-        limit: u32,
-    ) -> Result<ListPage<ReportListRow>> {
+    /// The query of a page of [`Scoped::follow_ups`].
+    pub(crate) fn follow_ups_sql(&self, after: Option<&str>, limit: u32) -> Result<Sql> {
         let limit = limit.clamp(1, 500);
         let mut sql = Sql::new(&format!(
             "SELECT {REPORT_ROW_COLS} FROM report_list l LEFT JOIN orgs o ON o.id = l.originator_org_id WHERE l.follow_up_expected = 1 AND "
@@ -366,6 +369,18 @@ impl Scoped<'_> {
         }
         sql.push(" ORDER BY l.waiting_since, l.row_id LIMIT ")
             .bind_i64(i64::from(limit) + 1);
+        Ok(sql)
+    }
+
+    /// Threads whose latest edition promises a follow-up (続報) that the actor watches — its
+    /// own side's, and as a sector ministry those of its sectors — longest waiting first.
+    pub async fn follow_ups(
+        &mut self,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<ListPage<ReportListRow>> {
+        let limit = limit.clamp(1, 500);
+        let sql = self.follow_ups_sql(after, limit)?;
         let rows = sql.query().fetch_all(self.tx.conn()).await?;
         let mut cursor = None;
         let mut items = Vec::new();
@@ -389,8 +404,8 @@ impl Scoped<'_> {
         Ok(ListPage { items, next })
     }
 
-    /// A page of the advisories the actor may see, newest first.
-    pub async fn advisories(&mut self, q: &AdvisoryListQuery) -> Result<ListPage<AdvisoryListRow>> {
+    /// The query of a page of [`Scoped::advisories`].
+    pub(crate) fn advisories_sql(&self, q: &AdvisoryListQuery) -> Sql {
         let limit = q.limit.clamp(1, 500);
         let org = self.actor.org_id().map_or(-1, |o| o.0);
         let cols = "a.advisory_id, a.number, a.edition, a.state, a.shown_tlp, a.severity, a.basis, a.exercise, a.overview, a.published_at, a.updated_at, d.received_at, d.handled_at";
@@ -437,6 +452,13 @@ impl Scoped<'_> {
         }
         sql.push(&format!(" ORDER BY {order} LIMIT "))
             .bind_i64(i64::from(limit) + 1);
+        sql
+    }
+
+    /// A page of the advisories the actor may see, newest first.
+    pub async fn advisories(&mut self, q: &AdvisoryListQuery) -> Result<ListPage<AdvisoryListRow>> {
+        let limit = q.limit.clamp(1, 500);
+        let sql = self.advisories_sql(q);
         let rows = sql.query().fetch_all(self.tx.conn()).await?;
         let mut items = Vec::new();
         for r in &rows {

@@ -1,14 +1,27 @@
 //! The append-only, hash-chained audit log. `Tx::audit` appends in the caller's transaction, so
-//! a record exists exactly when the change it records was committed. The chain head row is
-//! updated with each append: its row lock orders concurrent appenders (PostgreSQL), and it
-//! remembers the newest record so that deleting the tail is detected.
+//! a record exists exactly when the change it records was committed: the records of a
+//! transaction are written together just before it commits, with one update of the chain
+//! head, whose row lock orders concurrent appenders (PostgreSQL) for that moment only, and
+//! which remembers the newest record so that deleting the tail is detected.
 
 use kyoyu_domain::audit::{AuditRecord, chain_hash};
 use kyoyu_domain::{OrgId, UserId};
 use sqlx::Row;
 
-use crate::read_model::insert::insert_rows;
-use crate::sql::Arg;
+use crate::read_model::insert::{defer_rows, insert_rows};
+use crate::sql::{Arg, Sql};
+
+const AUDIT_COLS: &[&str] = &[
+    "seq",
+    "at",
+    "actor_user",
+    "actor_org",
+    "action",
+    "target",
+    "detail",
+    "prev_hash",
+    "hash",
+];
 use crate::{Result, Tx};
 
 /// A record to append.
@@ -23,15 +36,28 @@ pub struct NewAudit {
 }
 
 impl Tx {
-    pub async fn audit(&mut self, rec: &NewAudit) -> Result<i64> {
-        self.audit_many(std::slice::from_ref(rec)).await
+    /// Appends a record when (and if) this transaction commits.
+    pub async fn audit(&mut self, rec: &NewAudit) -> Result<()> {
+        self.pending_audits.push(rec.clone());
+        Ok(())
     }
 
-    /// Appends records in order; returns the last sequence number. The head's row lock (or
-    /// SQLite's single writer) is taken once for the whole batch, and the records are written
-    /// with one statement per few hundred, so that a burst of read audits costs one short
-    /// write transaction rather than one each.
-    pub async fn audit_many(&mut self, recs: &[NewAudit]) -> Result<i64> {
+    /// Writes the records `audit` kept (`commit` calls this last): the head is taken now,
+    /// the records and the new head hash go with the deferred writes.
+    pub(crate) async fn write_pending_audits(&mut self) -> Result<()> {
+        let recs = std::mem::take(&mut self.pending_audits);
+        if !recs.is_empty() {
+            let (rows, hash) = self.take_audit_seqs(&recs).await?;
+            defer_rows(self, "audit_log", AUDIT_COLS, &rows);
+            let mut sql = Sql::bulk("UPDATE audit_head SET hash = ", self.backend());
+            sql.bind_text(&hash).push(" WHERE id = 1");
+            self.defer(sql);
+        }
+        Ok(())
+    }
+
+    /// Takes sequence numbers for `recs` and chains them: their rows, and the new head hash.
+    async fn take_audit_seqs(&mut self, recs: &[NewAudit]) -> Result<(Vec<Vec<Arg>>, String)> {
         // Increment first: the UPDATE takes the head's row lock before anything is read.
         let head =
             sqlx::query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
@@ -70,28 +96,29 @@ impl Tx {
             ]);
             prev = hash;
         }
-        insert_rows(
-            self,
-            "audit_log",
-            &[
-                "seq",
-                "at",
-                "actor_user",
-                "actor_org",
-                "action",
-                "target",
-                "detail",
-                "prev_hash",
-                "hash",
-            ],
-            &rows,
-        )
-        .await?;
+        Ok((rows, prev))
+    }
+
+    /// Appends records in order; returns the last sequence number. The head's row lock (or
+    /// SQLite's single writer) is taken once for the whole batch, and the records are written
+    /// with one statement per few hundred, so that a burst of read audits costs one short
+    /// write transaction rather than one each.
+    pub async fn audit_many(&mut self, recs: &[NewAudit]) -> Result<i64> {
+        if recs.is_empty() {
+            return Ok(self.audit_head().await?.0);
+        }
+        let (rows, hash) = self.take_audit_seqs(recs).await?;
+        insert_rows(self, "audit_log", AUDIT_COLS, &rows).await?;
         sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
-            .bind(&prev)
+            .bind(&hash)
             .execute(self.conn())
             .await?;
-        Ok(last)
+        rows.last()
+            .and_then(|r| match r.first() {
+                Some(Arg::I64(seq)) => Some(*seq),
+                _ => None,
+            })
+            .ok_or_else(|| crate::StoreError::Corrupt("audit batch without records".into()))
     }
 
     /// The chain head: (newest sequence number, its hash).

@@ -13,6 +13,8 @@
 
 mod access;
 mod audit;
+pub mod bench;
+mod import;
 mod items;
 mod notifications;
 mod orgs;
@@ -25,9 +27,11 @@ mod sql;
 pub mod test_hooks;
 mod tokens;
 mod users;
+mod writer;
 
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use std::collections::BTreeSet;
@@ -35,18 +39,19 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Utc};
 use kyoyu_domain::{AdvisoryId, ReportId};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
-use tokio::sync::{Mutex, OwnedMutexGuard};
+use sqlx::{AnyPool, Connection, Executor};
+use writer::{Unit, Writer};
 
 pub use access::{
     AdvisoryListQuery, AdvisoryListRow, ListPage, ReportBox, ReportListQuery, ReportListRow,
     RequestWithContext, Scoped,
 };
 pub use audit::NewAudit;
+pub use import::ImportOrg;
 pub use items::{Ack, NewAttachment, Transmitted};
 pub use notifications::NotificationRow;
 pub use orgs::{NewOrg, OrgFilter, OrgRow};
-pub use outbox::{NewOutbox, OutboxRow, WebhookRow};
+pub use outbox::{Notice, OutboxRow, WebhookRow};
 pub use read_model::READ_MODEL_VERSION;
 pub use scope::NewScopeItem;
 pub use tokens::{TokenKind, TokenRow};
@@ -69,6 +74,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("unsupported database URL `{0}` (use sqlite:… or postgres://…)")]
     BadUrl(String),
+    /// The commit that held this transaction's work failed; nothing of it was written.
+    #[error("commit failed: {0}")]
+    CommitFailed(String),
 }
 
 impl StoreError {
@@ -116,8 +124,10 @@ pub fn parse_ts(s: &str) -> Result<DateTime<Utc>> {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
-    /// SQLite's one writer, taken by every write transaction.
-    writer: Option<Arc<Mutex<()>>>,
+    /// SQLite's one writer connection, with group commit; every write transaction runs on it.
+    writer: Option<Arc<Writer>>,
+    /// Raised after every commit that may change what someone sees.
+    generation: Arc<AtomicU64>,
 }
 
 /// Connection-pool figures for metrics.
@@ -161,12 +171,18 @@ impl Store {
                     Ok(())
                 })
             })
-            .connect_with(opts)
+            .connect_with(opts.clone())
             .await?;
+        let mut conn = sqlx::AnyConnection::connect_with(&opts).await?;
+        conn.execute("PRAGMA synchronous = FULL").await?;
+        conn.execute("PRAGMA foreign_keys = ON").await?;
+        conn.execute("PRAGMA busy_timeout = 10000").await?;
+        let generation = Arc::new(AtomicU64::new(0));
         Ok(Store {
             pool,
             backend: Backend::Sqlite,
-            writer: Some(Arc::new(Mutex::new(()))),
+            writer: Some(Writer::new(conn, generation.clone())),
+            generation,
         })
     }
 
@@ -175,7 +191,7 @@ impl Store {
     /// and a waiting writer blocks new readers. Switching needs a moment of exclusive access,
     /// which no busy timeout waits for, so another process starting at the same time is retried.
     async fn use_wal(opts: &AnyConnectOptions) -> Result<()> {
-        use sqlx::{ConnectOptions, Connection, Row};
+        use sqlx::{ConnectOptions, Row};
         let mut last = None;
         for attempt in 0..50u64 {
             let mut conn = opts.connect().await?;
@@ -227,6 +243,7 @@ impl Store {
             pool,
             backend: Backend::Postgres,
             writer: None,
+            generation: Arc::new(AtomicU64::new(0)),
         })
     }
 
@@ -258,35 +275,56 @@ impl Store {
 
     /// A transaction that may write. Commit it; dropping it rolls back.
     pub async fn begin(&self) -> Result<Tx> {
-        let guard = match &self.writer {
-            Some(w) => Some(w.clone().lock_owned().await),
-            None => None,
-        };
-        // On SQLite, take the write lock at BEGIN: a deferred transaction that reads first and
-        // writes later fails at once (no busy wait) if another connection wrote in between.
-        let tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+        self.begin_write(false).await
+    }
+
+    /// A write transaction that changes nothing any list or page shows — audit records of
+    /// reads, the outbox, a token's last use — so that its commit does not raise the
+    /// generation (and does not empty caches keyed by it).
+    pub async fn begin_quiet(&self) -> Result<Tx> {
+        self.begin_write(true).await
+    }
+
+    async fn begin_write(&self, quiet: bool) -> Result<Tx> {
+        let conn = match &self.writer {
+            Some(w) => Conn::Unit(w.begin().await?),
+            None => Conn::Own(self.pool.begin().await?),
         };
         Ok(Tx {
-            tx,
+            conn,
             backend: self.backend,
-            _writer: guard,
+            write: true,
+            quiet,
+            generation: self.generation.clone(),
             dirty_reports: BTreeSet::new(),
             dirty_advisories: BTreeSet::new(),
+            pending_audits: Vec::new(),
+            deferred: Vec::new(),
         })
     }
 
-    /// A transaction for reading only (no writer lock on SQLite).
+    /// A transaction for reading only (never waits for the writer).
     pub async fn read(&self) -> Result<Tx> {
         let tx = self.pool.begin().await?;
         Ok(Tx {
-            tx,
+            conn: Conn::Own(tx),
             backend: self.backend,
-            _writer: None,
+            write: false,
+            quiet: true,
+            generation: self.generation.clone(),
             dirty_reports: BTreeSet::new(),
             dirty_advisories: BTreeSet::new(),
+            pending_audits: Vec::new(),
+            deferred: Vec::new(),
         })
+    }
+
+    /// A number raised after every commit of this process that may change what someone sees
+    /// (every write transaction but quiet ones). A result computed after reading generation
+    /// `g` is current for as long as the generation is still `g` — and other processes'
+    /// writes are not counted.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
     }
 
     pub async fn close(&self) {
@@ -296,17 +334,31 @@ impl Store {
 
 /// One database transaction. All store operations are methods on it.
 pub struct Tx {
-    tx: sqlx::Transaction<'static, sqlx::Any>,
+    conn: Conn,
     backend: Backend,
-    _writer: Option<OwnedMutexGuard<()>>,
+    write: bool,
+    quiet: bool,
+    generation: Arc<AtomicU64>,
     /// Items changed in this transaction, whose read-model rows `commit` refreshes.
     dirty_reports: BTreeSet<ReportId>,
     dirty_advisories: BTreeSet<AdvisoryId>,
+    /// Audit records written when the transaction commits.
+    pending_audits: Vec<NewAudit>,
+    /// Writes nothing in the transaction reads back (read-model rows, notifications, the
+    /// outbox, audit records), sent at commit in one round trip on SQLite.
+    deferred: Vec<sql::Sql>,
+}
+
+/// Where a transaction runs: a pooled connection of its own (reads; PostgreSQL writes) or its
+/// turn on SQLite's writer.
+enum Conn {
+    Own(sqlx::Transaction<'static, sqlx::Any>),
+    Unit(Unit),
 }
 
 impl Tx {
     /// Refreshes the read model of every item this transaction changed, then commits: the
-    /// read model can never disagree with what committed.
+    /// read model can never disagree with what committed. Answers once the work is durable.
     pub async fn commit(mut self) -> Result<()> {
         let reports = std::mem::take(&mut self.dirty_reports);
         let advisories = std::mem::take(&mut self.dirty_advisories);
@@ -316,7 +368,18 @@ impl Tx {
         for id in advisories {
             read_model::refresh_advisory(&mut self, id).await?;
         }
-        self.tx.commit().await?;
+        self.write_pending_audits().await?;
+        self.run_deferred().await?;
+        let visible = self.write && !self.quiet;
+        match self.conn {
+            Conn::Own(tx) => {
+                tx.commit().await?;
+                if visible {
+                    self.generation.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+            Conn::Unit(unit) => unit.commit(visible).await?,
+        }
         Ok(())
     }
 
@@ -325,7 +388,42 @@ impl Tx {
     }
 
     pub(crate) fn conn(&mut self) -> &mut sqlx::AnyConnection {
-        &mut self.tx
+        match &mut self.conn {
+            Conn::Own(tx) => tx,
+            Conn::Unit(unit) => unit.conn(),
+        }
+    }
+
+    /// Keeps a write for the end of the transaction. Only for statements whose effect nothing
+    /// later in the same transaction reads; build them with `Sql::bulk`.
+    pub(crate) fn defer(&mut self, sql: sql::Sql) {
+        self.deferred.push(sql);
+    }
+
+    /// Runs the deferred writes in order: on SQLite as one multi-statement round trip (sqlx
+    /// binds the anonymous placeholders of all statements in order), on PostgreSQL one by one.
+    async fn run_deferred(&mut self) -> Result<()> {
+        let batch = std::mem::take(&mut self.deferred);
+        if batch.is_empty() {
+            return Ok(());
+        }
+        match self.backend {
+            Backend::Sqlite => {
+                let mut all = sql::Sql::bulk("", Backend::Sqlite);
+                for s in batch {
+                    all.text.push_str(&s.text);
+                    all.text.push_str(";\n");
+                    all.args.extend(s.args);
+                }
+                all.query().execute(self.conn()).await?;
+            }
+            Backend::Postgres => {
+                for s in batch {
+                    s.query().execute(self.conn()).await?;
+                }
+            }
+        }
+        Ok(())
     }
 
     pub(crate) fn touched_report(&mut self, id: ReportId) {

@@ -10,7 +10,7 @@ use kyoyu_domain::{OrgId, Role};
 use sqlx::Row;
 
 use crate::sql::Sql;
-use crate::{Result, StoreError, Tx};
+use crate::{Backend, Result, StoreError, Tx};
 
 #[derive(Debug, Clone)]
 pub struct NewOrg {
@@ -51,6 +51,9 @@ pub enum OrgFilter<'a> {
     MembersOf(OrgId),
     /// Operators and CEPTOARs of any of these sectors.
     InSectors(&'a BTreeSet<String>),
+    /// What the report route rules choose from — every organisation with one of these roles,
+    /// and these ids — and, in the same load, the organisations of these codes.
+    RolesIdsCodes(&'a [Role], &'a [OrgId], &'a [String]),
 }
 
 fn push_filter(sql: &mut Sql, f: &OrgFilter<'_>) {
@@ -95,7 +98,109 @@ fn push_filter(sql: &mut Sql, f: &OrgFilter<'_>) {
                 .bind_list(sectors.iter())
                 .push(")");
         }
+        OrgFilter::RolesIdsCodes(roles, ids, codes) => {
+            let roles: Vec<String> = roles.iter().map(|r| r.code().to_owned()).collect();
+            sql.push("(");
+            if roles.is_empty() {
+                sql.push("1 = 0");
+            } else {
+                sql.push("id IN (SELECT org_id FROM org_roles WHERE role IN ")
+                    .bind_list(roles.iter())
+                    .push(")");
+            }
+            sql.push(" OR ");
+            push_filter(sql, &OrgFilter::Ids(ids));
+            sql.push(" OR ");
+            push_filter(sql, &OrgFilter::Codes(codes));
+            sql.push(")");
+        }
     }
+}
+
+/// One statement for the organisations a filter selects with all their details, each list
+/// aggregated into one column (the unit separator between items, `id:value` where an id
+/// belongs): roles, sectors, CEPTOAR memberships and, with `ceptoar_sectors`, the sectors of
+/// those CEPTOARs. Loads sit on the path of every use case, and on SQLite's one writer each
+/// statement costs more than its rows.
+fn details_sql(f: &OrgFilter<'_>, ceptoar_sectors: bool, backend: Backend) -> Sql {
+    let agg = |expr: &str| match backend {
+        Backend::Sqlite => format!("group_concat({expr}, char(31))"),
+        Backend::Postgres => format!("string_agg({expr}, chr(31))"),
+    };
+    let mut sql = Sql::new(&format!(
+        "SELECT o.id, o.code, o.name_ja, o.name_en, o.ministry, \
+         (SELECT {} FROM org_roles r WHERE r.org_id = o.id) AS roles, \
+         (SELECT {} FROM org_sectors s WHERE s.org_id = o.id) AS sectors, \
+         (SELECT {} FROM ceptoar_members m JOIN orgs c ON c.id = m.ceptoar_id \
+          WHERE m.member_id = o.id) AS ceptoars, ",
+        agg("r.role"),
+        agg("s.sector"),
+        agg("CAST(c.id AS TEXT) || ':' || c.code"),
+    ));
+    if ceptoar_sectors {
+        sql.push(&format!(
+            "(SELECT {} FROM ceptoar_members m JOIN org_sectors cs ON cs.org_id = m.ceptoar_id \
+             WHERE m.member_id = o.id) AS cs ",
+            agg("CAST(m.ceptoar_id AS TEXT) || ':' || cs.sector")
+        ));
+    } else {
+        sql.push("NULL AS cs ");
+    }
+    sql.push("FROM orgs o WHERE o.id IN (SELECT id FROM orgs WHERE ");
+    push_filter(&mut sql, f);
+    sql.push(") ORDER BY o.code");
+    sql
+}
+
+/// The sectors each CEPTOAR serves, keyed by the CEPTOAR.
+type CeptoarSectors = BTreeMap<OrgId, BTreeSet<String>>;
+
+/// The rows of `details_sql`: organisations by code, and the sectors of their CEPTOARs.
+fn details_from(rows: Vec<sqlx::any::AnyRow>) -> Result<(Vec<OrgRow>, CeptoarSectors)> {
+    const SEP: char = '\u{1f}';
+    let list = |v: Option<String>| -> Vec<String> {
+        v.map(|s| s.split(SEP).map(str::to_owned).collect())
+            .unwrap_or_default()
+    };
+    let pair = |item: &str| -> Result<(OrgId, String)> {
+        item.split_once(':')
+            .and_then(|(id, v)| Some((OrgId(id.parse().ok()?), v.to_owned())))
+            .ok_or_else(|| StoreError::Corrupt(format!("organisation detail `{item}`")))
+    };
+    let mut out = Vec::with_capacity(rows.len());
+    let mut ceptoar_sectors = CeptoarSectors::new();
+    for r in rows {
+        let mut roles = BTreeSet::new();
+        for role in list(r.try_get("roles")?) {
+            roles.insert(
+                role.parse()
+                    .map_err(|_| StoreError::Corrupt(format!("role `{role}`")))?,
+            );
+        }
+        let mut ceptoars = BTreeSet::new();
+        let mut ceptoar_ids = BTreeSet::new();
+        for item in list(r.try_get("ceptoars")?) {
+            let (id, code) = pair(&item)?;
+            ceptoar_ids.insert(id);
+            ceptoars.insert(code);
+        }
+        for item in list(r.try_get("cs")?) {
+            let (id, sector) = pair(&item)?;
+            ceptoar_sectors.entry(id).or_default().insert(sector);
+        }
+        out.push(OrgRow {
+            id: OrgId(r.try_get("id")?),
+            code: r.try_get("code")?,
+            name_ja: r.try_get("name_ja")?,
+            name_en: r.try_get("name_en")?,
+            roles,
+            sectors: list(r.try_get("sectors")?).into_iter().collect(),
+            ministry: r.try_get("ministry")?,
+            ceptoars,
+            ceptoar_ids,
+        });
+    }
+    Ok((out, ceptoar_sectors))
 }
 
 impl Tx {
@@ -182,84 +287,11 @@ impl Tx {
 
     /// The organisations a filter selects, by code.
     pub async fn orgs(&mut self, f: OrgFilter<'_>) -> Result<Vec<OrgRow>> {
-        let mut sql = Sql::new("SELECT id, code, name_ja, name_en, ministry FROM orgs WHERE ");
-        push_filter(&mut sql, &f);
-        sql.push(" ORDER BY code");
-        let mut base = Vec::new();
-        for r in sql.query().fetch_all(self.conn()).await? {
-            base.push((
-                r.try_get::<i64, _>("id")?,
-                r.try_get::<String, _>("code")?,
-                r.try_get::<String, _>("name_ja")?,
-                r.try_get::<String, _>("name_en")?,
-                r.try_get::<Option<String>, _>("ministry")?,
-            ));
-        }
-        if base.is_empty() {
-            return Ok(Vec::new());
-        }
-        // Details of the selected organisations only.
-        let sub = |what: &str, col: &str| {
-            let mut s = Sql::new(what);
-            s.push(&format!(" WHERE {col} IN (SELECT id FROM orgs WHERE "));
-            push_filter(&mut s, &f);
-            s.push(")");
-            s
-        };
-        let mut roles: BTreeMap<i64, BTreeSet<Role>> = BTreeMap::new();
-        for r in sub("SELECT org_id, role FROM org_roles", "org_id")
+        let rows = details_sql(&f, false, self.backend())
             .query()
             .fetch_all(self.conn())
-            .await?
-        {
-            let role: String = r.try_get("role")?;
-            let role = role
-                .parse()
-                .map_err(|_| StoreError::Corrupt(format!("role `{role}`")))?;
-            roles.entry(r.try_get("org_id")?).or_default().insert(role);
-        }
-        let mut sectors: BTreeMap<i64, BTreeSet<String>> = BTreeMap::new();
-        for r in sub("SELECT org_id, sector FROM org_sectors", "org_id")
-            .query()
-            .fetch_all(self.conn())
-            .await?
-        {
-            sectors
-                .entry(r.try_get("org_id")?)
-                .or_default()
-                .insert(r.try_get("sector")?);
-        }
-        let mut ceptoars: BTreeMap<i64, BTreeSet<(i64, String)>> = BTreeMap::new();
-        for r in sub(
-            "SELECT m.member_id, o.id, o.code FROM ceptoar_members m JOIN orgs o ON o.id = m.ceptoar_id",
-            "m.member_id",
-        )
-        .query()
-        .fetch_all(self.conn())
-        .await?
-        {
-            ceptoars
-                .entry(r.try_get("member_id")?)
-                .or_default()
-                .insert((r.try_get("id")?, r.try_get("code")?));
-        }
-        Ok(base
-            .into_iter()
-            .map(|(id, code, name_ja, name_en, ministry)| {
-                let cs = ceptoars.remove(&id).unwrap_or_default();
-                OrgRow {
-                    id: OrgId(id),
-                    code,
-                    name_ja,
-                    name_en,
-                    roles: roles.remove(&id).unwrap_or_default(),
-                    sectors: sectors.remove(&id).unwrap_or_default(),
-                    ministry,
-                    ceptoars: cs.iter().map(|(_, c)| c.clone()).collect(),
-                    ceptoar_ids: cs.iter().map(|(i, _)| OrgId(*i)).collect(),
-                }
-            })
-            .collect())
+            .await?;
+        Ok(details_from(rows)?.0)
     }
 
     /// What the policy needs to know about the organisations a filter selects. Jurisdiction
@@ -269,30 +301,11 @@ impl Tx {
         f: OrgFilter<'_>,
         reference: &ReferenceData,
     ) -> Result<Vec<OrgFacts>> {
-        let rows = self.orgs(f).await?;
-        let ceptoar_ids: Vec<OrgId> = rows
-            .iter()
-            .flat_map(|o| o.ceptoar_ids.iter().copied())
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let mut ceptoar_sectors: BTreeMap<OrgId, BTreeSet<String>> = BTreeMap::new();
-        if !ceptoar_ids.is_empty() {
-            let mut sql = Sql::new("SELECT org_id, sector FROM org_sectors WHERE org_id IN (");
-            for (i, id) in ceptoar_ids.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.bind_i64(id.0);
-            }
-            sql.push(")");
-            for r in sql.query().fetch_all(self.conn()).await? {
-                ceptoar_sectors
-                    .entry(OrgId(r.try_get("org_id")?))
-                    .or_default()
-                    .insert(r.try_get("sector")?);
-            }
-        }
+        let rows = details_sql(&f, true, self.backend())
+            .query()
+            .fetch_all(self.conn())
+            .await?;
+        let (rows, ceptoar_sectors) = details_from(rows)?;
         Ok(rows
             .into_iter()
             .map(|org| facts(org, &ceptoar_sectors, reference))

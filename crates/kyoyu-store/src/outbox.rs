@@ -6,7 +6,7 @@ use kyoyu_domain::{OrgId, UserId};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::read_model::insert::insert_rows;
+use crate::read_model::insert::defer_rows;
 use crate::sql::{Arg, Sql};
 use crate::{Backend, Result, StoreError, Tx};
 
@@ -23,17 +23,6 @@ pub struct OutboxRow {
     pub attempts: i64,
     pub sent_at: Option<String>,
     pub last_error: String,
-}
-
-#[derive(Debug, Clone)]
-pub struct NewOutbox<'a> {
-    pub kind: &'a str,
-    pub channel: &'a str,
-    pub address: &'a str,
-    pub secret: &'a str,
-    pub subject: &'a str,
-    pub body: &'a str,
-    pub at: &'a str,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -64,46 +53,39 @@ fn row_from(r: &AnyRow) -> Result<OutboxRow> {
 }
 
 impl Tx {
-    pub async fn enqueue(&mut self, n: &NewOutbox<'_>) -> Result<i64> {
-        let row = sqlx::query(
-            "INSERT INTO outbox (kind, channel, address, secret, subject, body, status, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8) RETURNING id",
-        )
-        .bind(n.kind)
-        .bind(n.channel)
-        .bind(n.address)
-        .bind(n.secret)
-        .bind(n.subject)
-        .bind(n.body)
-        .bind(n.at)
-        .bind(n.at)
-        .fetch_one(self.conn())
-        .await?;
-        Ok(row.try_get("id")?)
-    }
-
-    /// Claims up to `limit` due rows for `worker` until `until`.
+    /// Claims up to `limit` due rows of the `channels` the worker can deliver, for `worker`
+    /// until `until`. (Without an SMTP server, e-mails wait unclaimed: claiming them over and
+    /// over would cost the writer a walk over every waiting row.)
     pub async fn claim_outbox(
         &mut self,
         worker: &str,
+        channels: &[&str],
         now: &str,
         until: &str,
         limit: i64,
     ) -> Result<Vec<OutboxRow>> {
+        if channels.is_empty() {
+            return Ok(Vec::new());
+        }
         let lock = match self.backend() {
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",
         };
-        let sql = format!(
-            "UPDATE outbox SET claimed_by = $1, claimed_until = $2 WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $3 AND (claimed_until IS NULL OR claimed_until < $4) ORDER BY id LIMIT $5{lock}) RETURNING {COLS}"
-        );
-        let rows = sqlx::query(&sql)
-            .bind(worker)
-            .bind(until)
-            .bind(now)
-            .bind(now)
-            .bind(limit)
-            .fetch_all(self.conn())
-            .await?;
+        let mut sql = Sql::new("UPDATE outbox SET claimed_by = ");
+        sql.bind_text(worker)
+            .push(", claimed_until = ")
+            .bind_text(until)
+            .push(" WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND channel IN ");
+        let channels: Vec<String> = channels.iter().map(|c| (*c).to_owned()).collect();
+        sql.bind_list(channels.iter())
+            .push(" AND next_attempt_at <= ")
+            .bind_text(now)
+            .push(" AND (claimed_until IS NULL OR claimed_until < ")
+            .bind_text(now)
+            .push(") ORDER BY id LIMIT ")
+            .bind_i64(limit)
+            .push(&format!("{lock}) RETURNING {COLS}"));
+        let rows = sql.query().fetch_all(self.conn()).await?;
         let mut out: Vec<OutboxRow> = rows.iter().map(row_from).collect::<Result<_>>()?;
         out.sort_by_key(|r| r.id);
         Ok(out)
@@ -161,25 +143,6 @@ impl Tx {
         Ok(row.try_get("id")?)
     }
 
-    pub async fn webhooks_of(&mut self, org: OrgId) -> Result<Vec<WebhookRow>> {
-        let rows = sqlx::query(
-            "SELECT id, org_id, url, secret FROM webhooks WHERE org_id = $1 ORDER BY id",
-        )
-        .bind(org.0)
-        .fetch_all(self.conn())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(WebhookRow {
-                    id: r.try_get("id")?,
-                    org_id: OrgId(r.try_get("org_id")?),
-                    url: r.try_get("url")?,
-                    secret: r.try_get("secret")?,
-                })
-            })
-            .collect()
-    }
-
     pub async fn mutes_of(&mut self, user: UserId) -> Result<Vec<String>> {
         let rows =
             sqlx::query("SELECT kind FROM notification_mutes WHERE user_id = $1 ORDER BY kind")
@@ -202,108 +165,87 @@ impl Tx {
         Ok(())
     }
 
-    /// Users of an organisation who receive e-mail for `kind`: enabled sharing contacts who
-    /// have not muted it.
-    pub async fn email_recipients(&mut self, org: OrgId, kind: &str) -> Result<Vec<String>> {
-        let rows = sqlx::query(
-            "SELECT u.email FROM users u WHERE u.org_id = $1 AND u.is_contact = 1 AND u.disabled = 0 AND NOT EXISTS (SELECT 1 FROM notification_mutes m WHERE m.user_id = u.id AND m.kind = $2) ORDER BY u.email",
-        )
-        .bind(org.0)
-        .bind(kind)
-        .fetch_all(self.conn())
-        .await?;
-        rows.iter()
-            .map(|r| r.try_get::<String, _>("email").map_err(StoreError::from))
-            .collect()
-    }
-
-    /// [`Tx::email_recipients`] for many organisations at once: (organisation, address).
-    pub async fn email_recipients_of(
-        &mut self,
-        orgs: &[OrgId],
-        kind: &str,
-    ) -> Result<Vec<(OrgId, String)>> {
-        let mut out = Vec::new();
-        for chunk in orgs.chunks(500) {
-            let mut sql = Sql::new(
-                "SELECT u.org_id, u.email FROM users u WHERE u.is_contact = 1 AND u.disabled = 0 AND u.org_id IN (",
-            );
-            for (i, o) in chunk.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.bind_i64(o.0);
-            }
-            sql.push(") AND NOT EXISTS (SELECT 1 FROM notification_mutes m WHERE m.user_id = u.id AND m.kind = ")
-                .bind_text(kind)
-                .push(") ORDER BY u.org_id, u.email");
-            for r in sql.query().fetch_all(self.conn()).await? {
-                out.push((OrgId(r.try_get("org_id")?), r.try_get("email")?));
-            }
-        }
-        Ok(out)
-    }
-
-    /// [`Tx::webhooks_of`] for many organisations at once.
-    pub async fn webhooks_of_many(&mut self, orgs: &[OrgId]) -> Result<Vec<WebhookRow>> {
-        let mut out = Vec::new();
-        for chunk in orgs.chunks(500) {
-            let mut sql =
-                Sql::new("SELECT id, org_id, url, secret FROM webhooks WHERE org_id IN (");
-            for (i, o) in chunk.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.bind_i64(o.0);
-            }
-            sql.push(") ORDER BY org_id, id");
-            for r in sql.query().fetch_all(self.conn()).await? {
-                out.push(WebhookRow {
-                    id: r.try_get("id")?,
-                    org_id: OrgId(r.try_get("org_id")?),
-                    url: r.try_get("url")?,
-                    secret: r.try_get("secret")?,
-                });
-            }
-        }
-        Ok(out)
-    }
-
-    /// Enqueues many messages with few statements (an advisory reaching thousands of
-    /// organisations writes thousands of e-mails).
-    pub async fn enqueue_many(&mut self, rows: &[NewOutbox<'_>]) -> Result<()> {
-        let values: Vec<Vec<Arg>> = rows
+    /// The same notification to many organisations — the in-app rows, an e-mail to each
+    /// enabled sharing contact who has not muted the kind, and each webhook — written with the
+    /// transaction's deferred writes: the recipients are chosen in SQL, not read first.
+    pub fn notify_orgs(&mut self, n: &Notice<'_>) {
+        let rows: Vec<Vec<Arg>> = n
+            .orgs
             .iter()
-            .map(|n| {
+            .map(|o| {
                 vec![
+                    Arg::I64(o.0),
                     Arg::Text(n.kind.to_owned()),
-                    Arg::Text(n.channel.to_owned()),
-                    Arg::Text(n.address.to_owned()),
-                    Arg::Text(n.secret.to_owned()),
-                    Arg::Text(n.subject.to_owned()),
-                    Arg::Text(n.body.to_owned()),
-                    Arg::Text("pending".to_owned()),
-                    Arg::Text(n.at.to_owned()),
+                    n.item.map_or(Arg::NullI64, |i| Arg::I64(i.0)),
+                    Arg::Text(n.message.to_owned()),
                     Arg::Text(n.at.to_owned()),
                 ]
             })
             .collect();
-        insert_rows(
+        defer_rows(
             self,
-            "outbox",
-            &[
-                "kind",
-                "channel",
-                "address",
-                "secret",
-                "subject",
-                "body",
-                "status",
-                "next_attempt_at",
-                "created_at",
-            ],
-            &values,
-        )
-        .await
+            "notifications",
+            &["org_id", "kind", "item_id", "message", "created_at"],
+            &rows,
+        );
+        let backend = self.backend();
+        let head = |sql: &mut Sql, channel: &str| {
+            sql.push("INSERT INTO outbox (kind, channel, address, secret, subject, body, status, next_attempt_at, created_at) SELECT CAST(");
+            sql.bind_text(n.kind).push(" AS TEXT), ");
+            sql.push(&format!("'{channel}', "));
+        };
+        let tail = |sql: &mut Sql| {
+            for v in [n.subject, n.body] {
+                sql.push(", CAST(").bind_text(v).push(" AS TEXT)");
+            }
+            sql.push(", 'pending'");
+            for _ in 0..2 {
+                sql.push(", CAST(").bind_text(n.at).push(" AS TEXT)");
+            }
+        };
+        let in_list = |sql: &mut Sql, ids: &[OrgId]| {
+            sql.push("(");
+            for (i, o) in ids.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.bind_i64(o.0);
+            }
+            sql.push(")");
+        };
+        for chunk in n.orgs.chunks(500) {
+            let mut sql = Sql::bulk("", backend);
+            head(&mut sql, "email");
+            sql.push("u.email, ''");
+            tail(&mut sql);
+            sql.push(" FROM users u WHERE u.is_contact = 1 AND u.disabled = 0 AND u.org_id IN ");
+            in_list(&mut sql, chunk);
+            sql.push(" AND NOT EXISTS (SELECT 1 FROM notification_mutes m WHERE m.user_id = u.id AND m.kind = ")
+                .bind_text(n.kind)
+                .push(") ORDER BY u.org_id, u.email");
+            self.defer(sql);
+        }
+        for chunk in n.orgs.chunks(500) {
+            let mut sql = Sql::bulk("", backend);
+            head(&mut sql, "webhook");
+            sql.push("w.url, w.secret");
+            tail(&mut sql);
+            sql.push(" FROM webhooks w WHERE w.org_id IN ");
+            in_list(&mut sql, chunk);
+            sql.push(" ORDER BY w.org_id, w.id");
+            self.defer(sql);
+        }
     }
+}
+
+/// One notification for [`Tx::notify_orgs`].
+#[derive(Debug, Clone)]
+pub struct Notice<'a> {
+    pub orgs: &'a [OrgId],
+    pub kind: &'a str,
+    pub item: Option<kyoyu_domain::ItemId>,
+    pub message: &'a str,
+    pub subject: &'a str,
+    pub body: &'a str,
+    pub at: &'a str,
 }

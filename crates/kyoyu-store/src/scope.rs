@@ -87,9 +87,10 @@ fn kinds_sql(layout: &Layout, kinds: &[ItemKind]) -> Option<String> {
 }
 
 /// Appends `(…)`: true exactly for the rows the filter may see. Cheap column tests come first
-/// (both databases stop at the first true arm); the related-organisation test is a scalar
-/// subquery probing `scope_item_orgs` by primary key, which neither planner turns into a scan
-/// of the whole table.
+/// (both databases stop at the first true arm); the sector and related-organisation tests are
+/// scalar subqueries probing `scope_item_sectors` / `scope_item_orgs` by primary key, which
+/// neither planner turns into a scan of the whole table (PostgreSQL makes an `EXISTS` under
+/// `OR` a hashed subplan that reads every row of the table on every query).
 pub(crate) fn push_predicate(sql: &mut Sql, layout: &Layout, f: &ScopeFilter) {
     if f.everything() {
         sql.push("(1 = 1)");
@@ -130,10 +131,10 @@ pub(crate) fn push_predicate(sql: &mut Sql, layout: &Layout, f: &ScopeFilter) {
                     }
                     None => {
                         sql.push(&format!(
-                            "EXISTS (SELECT 1 FROM scope_item_sectors ss WHERE ss.item_id = {id} AND ss.sector IN "
+                            "(SELECT ss.item_id FROM scope_item_sectors ss WHERE ss.item_id = {id} AND ss.sector IN "
                         ))
                         .bind_list(sectors)
-                        .push(")");
+                        .push(" LIMIT 1) IS NOT NULL");
                     }
                 }
                 sql.push(")");
@@ -290,44 +291,49 @@ impl Tx {
 
     /// The facts of one item, for `can_see` on single reads; `None` when there is no such item.
     pub(crate) async fn scope_item(&mut self, id: ItemId) -> Result<Option<ItemScope>> {
-        let Some(row) =
-            sqlx::query("SELECT kind, tlp, author_user_id, shared FROM scope_items WHERE id = $1")
-                .bind(id.0)
-                .fetch_optional(self.conn())
-                .await?
-        else {
-            return Ok(None);
-        };
-        let kind_code: String = row.try_get("kind")?;
-        let kind = ItemKind::from_code(&kind_code)
-            .ok_or_else(|| StoreError::Corrupt(format!("unknown item kind `{kind_code}`")))?;
-        let tlp_code: String = row.try_get("tlp")?;
-        let tlp = tlp_code
-            .parse()
-            .map_err(|_| StoreError::Corrupt(format!("tlp `{tlp_code}`")))?;
-        let author: Option<i64> = row.try_get("author_user_id")?;
-        let shared = row.try_get::<i64, _>("shared")? != 0;
-        let sectors = sqlx::query("SELECT sector FROM scope_item_sectors WHERE item_id = $1")
-            .bind(id.0)
-            .fetch_all(self.conn())
-            .await?
-            .iter()
-            .map(|r| r.try_get::<String, _>("sector"))
-            .collect::<std::result::Result<BTreeSet<_>, _>>()?;
+        // One statement: the item (kind 0), its sectors (1) and its organisations (2).
+        let rows = sqlx::query(
+            "SELECT CAST(0 AS BIGINT) AS k, kind AS a, tlp AS b, author_user_id AS n, shared AS m \
+             FROM scope_items WHERE id = $1 \
+             UNION ALL SELECT 1, sector, NULL, NULL, NULL FROM scope_item_sectors WHERE item_id = $2 \
+             UNION ALL SELECT 2, relation, NULL, org_id, NULL FROM scope_item_orgs WHERE item_id = $3",
+        )
+        .bind(id.0)
+        .bind(id.0)
+        .bind(id.0)
+        .fetch_all(self.conn())
+        .await?;
+        let mut item = None;
+        let mut sectors = BTreeSet::new();
         let mut orgs = BTreeSet::new();
-        for r in sqlx::query("SELECT org_id, relation FROM scope_item_orgs WHERE item_id = $1")
-            .bind(id.0)
-            .fetch_all(self.conn())
-            .await?
-        {
-            let rel: String = r.try_get("relation")?;
-            orgs.insert((
-                OrgId(r.try_get("org_id")?),
-                Relation::from_code(&rel)
-                    .ok_or_else(|| StoreError::Corrupt(format!("unknown relation `{rel}`")))?,
-            ));
+        for row in &rows {
+            let a: String = row.try_get("a")?;
+            match row.try_get::<i64, _>("k")? {
+                0 => {
+                    let kind = ItemKind::from_code(&a)
+                        .ok_or_else(|| StoreError::Corrupt(format!("unknown item kind `{a}`")))?;
+                    let tlp_code: String = row.try_get("b")?;
+                    let tlp = tlp_code
+                        .parse()
+                        .map_err(|_| StoreError::Corrupt(format!("tlp `{tlp_code}`")))?;
+                    let author: Option<i64> = row.try_get("n")?;
+                    let shared = row.try_get::<i64, _>("m")? != 0;
+                    item = Some((kind, tlp, author, shared));
+                }
+                1 => {
+                    sectors.insert(a);
+                }
+                _ => {
+                    orgs.insert((
+                        OrgId(row.try_get("n")?),
+                        Relation::from_code(&a).ok_or_else(|| {
+                            StoreError::Corrupt(format!("unknown relation `{a}`"))
+                        })?,
+                    ));
+                }
+            }
         }
-        Ok(Some(ItemScope {
+        Ok(item.map(|(kind, tlp, author, shared)| ItemScope {
             kind,
             tlp,
             sectors,

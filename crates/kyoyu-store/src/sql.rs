@@ -18,6 +18,8 @@ pub enum Arg {
 pub struct Sql {
     pub text: String,
     pub args: Vec<Arg>,
+    /// Anonymous `?` placeholders instead of `$n` (SQLite only).
+    anonymous: bool,
 }
 
 impl Sql {
@@ -25,6 +27,17 @@ impl Sql {
         Sql {
             text: text.to_owned(),
             args: Vec::new(),
+            anonymous: false,
+        }
+    }
+
+    /// A statement with thousands of values: on SQLite with anonymous `?` placeholders, because
+    /// sqlx binds numbered ones by looking each name up in a list as long as the statement's —
+    /// a cost that grows with the square of the values. Both are bound in order of appearance.
+    pub fn bulk(text: &str, backend: crate::Backend) -> Sql {
+        Sql {
+            anonymous: backend == crate::Backend::Sqlite,
+            ..Sql::new(text)
         }
     }
 
@@ -35,7 +48,11 @@ impl Sql {
 
     pub fn bind(&mut self, arg: Arg) -> &mut Sql {
         self.args.push(arg);
-        self.text.push_str(&format!("${}", self.args.len()));
+        if self.anonymous {
+            self.text.push('?');
+        } else {
+            self.text.push_str(&format!("${}", self.args.len()));
+        }
         self
     }
 

@@ -213,3 +213,81 @@ async fn two_stores_on_one_sqlite_file_take_turns_writing() {
     got.sort_unstable();
     assert_eq!(got, (1..=40).collect::<Vec<i64>>());
 }
+
+/// Writers that share a commit (SQLite's group commit) must not share a fate: of many
+/// concurrent writers, some committing, some abandoning their work, some failing on a
+/// constraint half-way, exactly the committed ones' work is there — each whole — and every
+/// committer was told the truth.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_writers_keep_exactly_their_own_committed_work() {
+    for db in TestDb::all().await {
+        {
+            let mut tx = db.store.begin().await.unwrap();
+            tx.create_org(&org("taken", &[], &[], None)).await.unwrap();
+            tx.commit().await.unwrap();
+        }
+        let mut tasks = Vec::new();
+        for i in 0..60 {
+            let store: Store = db.store.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut tx = store.begin().await.unwrap();
+                let code = format!("w{i}");
+                tx.create_org(&org(&code, &[Role::Operator], &["finance"], None))
+                    .await
+                    .unwrap();
+                tx.audit(&audit_record("w", &code, None)).await.unwrap();
+                match i % 3 {
+                    0 => {
+                        tx.commit().await.unwrap();
+                        Some(code)
+                    }
+                    1 => {
+                        // Abandoned after writing (an error elsewhere, or the request went away).
+                        tokio::task::yield_now().await;
+                        drop(tx);
+                        None
+                    }
+                    _ => {
+                        // A unique violation half-way: the caller gives up on the transaction.
+                        let err = tx.create_org(&org("taken", &[], &[], None)).await;
+                        assert!(matches!(err, Err(StoreError::Conflict(_))), "{err:?}");
+                        None
+                    }
+                }
+            }));
+        }
+        let mut committed = std::collections::BTreeSet::new();
+        for t in tasks {
+            if let Some(code) = t.await.unwrap() {
+                committed.insert(code);
+            }
+        }
+        let mut tx = db.store.read().await.unwrap();
+        let present: std::collections::BTreeSet<String> = tx
+            .list_orgs()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|o| {
+                assert!(
+                    o.code == "taken" || o.roles.contains(&Role::Operator),
+                    "{o:?}"
+                );
+                o.code
+            })
+            .filter(|c| c != "taken")
+            .collect();
+        assert_eq!(present, committed, "{}", db.label);
+        let (head, hash) = tx.audit_head().await.unwrap();
+        let records = tx.audit_records(0, 1000).await.unwrap();
+        assert_eq!(head as usize, committed.len(), "{}", db.label);
+        assert_eq!(
+            kyoyu_domain::audit::verify(&records, Some((head, &hash))),
+            Ok(committed.len() as u64),
+            "{}",
+            db.label
+        );
+        drop(tx);
+        db.cleanup().await;
+    }
+}

@@ -44,7 +44,7 @@ impl Core {
         &self,
         actor: &Actor,
         f: &AdvisoryFilter,
-    ) -> Result<Page<AdvisorySummary>> {
+    ) -> Result<std::sync::Arc<Page<AdvisorySummary>>> {
         let q = AdvisoryListQuery {
             delivered: f.delivered,
             tlp: f.tlp,
@@ -56,36 +56,38 @@ impl Core {
             before: f.cursor,
             limit: f.limit.unwrap_or(50).clamp(1, 200),
         };
-        let mut tx = self.store.read().await?;
-        let page = tx.scoped(actor).advisories(&q).await?;
-        Ok(Page {
-            items: page
-                .items
-                .into_iter()
-                .map(|r| AdvisorySummary {
-                    title: format!(
-                        "{}{}",
-                        Self::drill_prefix(r.exercise),
-                        r.number
-                            .clone()
-                            .unwrap_or_else(|| kyoyu_domain::messages::ja(
-                                "advisory.draft_label",
-                                &[]
-                            ))
-                    ),
-                    id: r.id,
-                    number: r.number,
-                    tlp: r.tlp,
-                    state: if r.published { "published" } else { "draft" },
-                    exercise: r.exercise,
-                    severity: r.severity,
-                    overview: r.overview,
-                    published_at: r.published_at,
-                    my_received_at: r.my_received_at,
-                    my_handled_at: r.my_handled_at,
-                })
-                .collect(),
-            next_cursor: page.next,
+        self.cached_page(format!("advisories|{actor:?}|{q:?}"), || async {
+            let mut tx = self.store.read().await?;
+            let page = tx.scoped(actor).advisories(&q).await?;
+            Ok(Page::new(
+                page.items
+                    .into_iter()
+                    .map(|r| AdvisorySummary {
+                        title: format!(
+                            "{}{}",
+                            Self::drill_prefix(r.exercise),
+                            r.number
+                                .clone()
+                                .unwrap_or_else(|| kyoyu_domain::messages::ja(
+                                    "advisory.draft_label",
+                                    &[]
+                                ))
+                        ),
+                        id: r.id,
+                        number: r.number,
+                        tlp: r.tlp,
+                        state: if r.published { "published" } else { "draft" },
+                        exercise: r.exercise,
+                        severity: r.severity,
+                        overview: r.overview,
+                        published_at: r.published_at,
+                        my_received_at: r.my_received_at,
+                        my_handled_at: r.my_handled_at,
+                    })
+                    .collect(),
+                page.next,
+            ))
         })
+        .await
     }
 }

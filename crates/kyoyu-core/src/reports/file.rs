@@ -28,16 +28,21 @@ impl Core {
         self.validate_report_form(&form)?;
         let now = self.now_ts();
         let mut tx = self.store.begin().await?;
-        let mut named = Vec::new();
-        for (i, code) in form.tlp_additions.iter().enumerate() {
-            let field = format!("form.tlp_additions[{i}]");
-            named.push(self.org_by_code(&mut tx, code.as_str(), &field).await?.id);
+        let mut codes: Vec<(String, String)> = form
+            .tlp_additions
+            .iter()
+            .enumerate()
+            .map(|(i, code)| (code.to_string(), format!("form.tlp_additions[{i}]")))
+            .collect();
+        if let Some(code) = to {
+            codes.push((code.to_owned(), "route.to".to_owned()));
         }
+        let (dir, mut found) = self.route_dir_and(&mut tx, &s.actor, &[], &codes).await?;
         let target = match to {
-            Some(code) => Some(self.org_by_code(&mut tx, code, "route.to").await?),
+            Some(_) => found.pop(),
             None => None,
         };
-        let dir = self.route_dir(&mut tx, &s.actor, &[]).await?;
+        let named = found.iter().map(|o| o.id).collect();
         let permit = may_file(
             &s.actor,
             &form,

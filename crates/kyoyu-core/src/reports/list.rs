@@ -65,6 +65,27 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// Pass as `cursor` for the next page; absent on the last page.
     pub next_cursor: Option<String>,
+    /// The page as JSON, made once: a page replayed from the cache is not serialised again.
+    #[serde(skip)]
+    json: std::sync::OnceLock<Vec<u8>>,
+}
+
+impl<T> Page<T> {
+    pub fn new(items: Vec<T>, next_cursor: Option<String>) -> Page<T> {
+        Page {
+            items,
+            next_cursor,
+            json: std::sync::OnceLock::new(),
+        }
+    }
+}
+
+impl<T: Serialize> Page<T> {
+    /// `{items, next_cursor}` as JSON.
+    pub fn json(&self) -> &[u8] {
+        self.json
+            .get_or_init(|| serde_json::to_vec(self).unwrap_or_else(|_| b"{}".to_vec()))
+    }
 }
 
 impl Core {
@@ -101,10 +122,10 @@ impl Core {
     }
 
     fn page(&self, p: ListPage<ReportListRow>) -> Page<ReportSummary> {
-        Page {
-            items: p.items.into_iter().map(|r| self.summary(r)).collect(),
-            next_cursor: p.next,
-        }
+        Page::new(
+            p.items.into_iter().map(|r| self.summary(r)).collect(),
+            p.next,
+        )
     }
 
     /// Threads the caller may see, newest first, filtered and cursor-paginated.
@@ -112,7 +133,7 @@ impl Core {
         &self,
         actor: &Actor,
         filter: &ReportFilter,
-    ) -> Result<Page<ReportSummary>> {
+    ) -> Result<std::sync::Arc<Page<ReportSummary>>> {
         let utc = |t: chrono::DateTime<chrono::FixedOffset>| t.with_timezone(&chrono::Utc);
         let q = ReportListQuery {
             sector: filter.sector.clone(),
@@ -127,8 +148,11 @@ impl Core {
             before: filter.cursor,
             limit: filter.limit.unwrap_or(50).clamp(1, 200),
         };
-        let mut tx = self.store.read().await?;
-        Ok(self.page(tx.scoped(actor).reports(&q).await?))
+        self.cached_page(format!("reports|{actor:?}|{q:?}"), || async {
+            let mut tx = self.store.read().await?;
+            Ok(self.page(tx.scoped(actor).reports(&q).await?))
+        })
+        .await
     }
 
     /// A box of the caller organisation's inbox, newest first.
@@ -138,7 +162,7 @@ impl Core {
         which: InboxBox,
         cursor: Option<ReportId>,
         limit: Option<u32>,
-    ) -> Result<Page<ReportSummary>> {
+    ) -> Result<std::sync::Arc<Page<ReportSummary>>> {
         s.org_id.ok_or_else(CoreError::forbidden)?;
         let q = ReportListQuery {
             inbox: Some(match which {
@@ -151,8 +175,12 @@ impl Core {
             limit: limit.unwrap_or(100).clamp(1, 200),
             ..Default::default()
         };
-        let mut tx = self.store.read().await?;
-        Ok(self.page(tx.scoped(&s.actor).reports(&q).await?))
+        let actor = &s.actor;
+        self.cached_page(format!("reports|{actor:?}|{q:?}"), || async {
+            let mut tx = self.store.read().await?;
+            Ok(self.page(tx.scoped(actor).reports(&q).await?))
+        })
+        .await
     }
 
     /// Threads whose latest edition promises a follow-up that the caller's organisation watches
@@ -162,14 +190,19 @@ impl Core {
         s: &Session,
         cursor: Option<&str>,
         limit: Option<u32>,
-    ) -> Result<Page<ReportSummary>> {
+    ) -> Result<std::sync::Arc<Page<ReportSummary>>> {
         s.org_id.ok_or_else(CoreError::forbidden)?;
-        let mut tx = self.store.read().await?;
-        let p = tx
-            .scoped(&s.actor)
-            .follow_ups(cursor, limit.unwrap_or(100).clamp(1, 200))
-            .await?;
-        Ok(self.page(p))
+        let actor = &s.actor;
+        let limit = limit.unwrap_or(100).clamp(1, 200);
+        self.cached_page(
+            format!("follow_ups|{actor:?}|{cursor:?}|{limit}"),
+            || async {
+                let mut tx = self.store.read().await?;
+                let p = tx.scoped(actor).follow_ups(cursor, limit).await?;
+                Ok(self.page(p))
+            },
+        )
+        .await
     }
 
     /// The caller organisation's notifications about items it may see.

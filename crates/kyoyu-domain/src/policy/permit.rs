@@ -384,3 +384,18 @@ impl DecisionPermit {
         self.user
     }
 }
+
+/// May load whole threads and organisations in bulk (the corpus generator, a migration from
+/// another system): the service itself only, never a person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportPermit {
+    pub(super) _private: (),
+}
+
+/// Only the system actor imports.
+pub fn may_import(actor: &super::Actor) -> Result<ImportPermit, Denied> {
+    match actor {
+        super::Actor::System => Ok(ImportPermit { _private: () }),
+        _ => Err(Denied::new(ErrorCode::Forbidden)),
+    }
+}

@@ -8,6 +8,45 @@ use crate::{Result, Tx};
 /// Values per statement: well below SQLite's 32,766 and PostgreSQL's 65,535 parameters.
 const MAX_PARAMS: usize = 8_000;
 
+/// The statements that insert `rows` (each with one value per column) into `table`.
+pub(crate) fn insert_sql(
+    backend: crate::Backend,
+    table: &str,
+    columns: &[&str],
+    rows: &[Vec<Arg>],
+) -> Vec<Sql> {
+    let per = (MAX_PARAMS / columns.len().max(1)).max(1);
+    rows.chunks(per)
+        .map(|chunk| {
+            let mut sql = Sql::bulk(
+                &format!("INSERT INTO {table} ({}) VALUES ", columns.join(", ")),
+                backend,
+            );
+            for (i, row) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.push("(");
+                for (j, v) in row.iter().enumerate() {
+                    if j > 0 {
+                        sql.push(", ");
+                    }
+                    sql.bind(v.clone());
+                }
+                sql.push(")");
+            }
+            sql
+        })
+        .collect()
+}
+
+/// [`insert_rows`] at the end of the transaction (see `Tx::defer`).
+pub(crate) fn defer_rows(tx: &mut Tx, table: &str, columns: &[&str], rows: &[Vec<Arg>]) {
+    for sql in insert_sql(tx.backend(), table, columns, rows) {
+        tx.defer(sql);
+    }
+}
+
 /// Inserts `rows` (each with one value per column) into `table`.
 pub(crate) async fn insert_rows(
     tx: &mut Tx,
@@ -15,25 +54,7 @@ pub(crate) async fn insert_rows(
     columns: &[&str],
     rows: &[Vec<Arg>],
 ) -> Result<()> {
-    let per = (MAX_PARAMS / columns.len().max(1)).max(1);
-    for chunk in rows.chunks(per) {
-        let mut sql = Sql::new(&format!(
-            "INSERT INTO {table} ({}) VALUES ",
-            columns.join(", ")
-        ));
-        for (i, row) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.push("(");
-            for (j, v) in row.iter().enumerate() {
-                if j > 0 {
-                    sql.push(", ");
-                }
-                sql.bind(v.clone());
-            }
-            sql.push(")");
-        }
+    for sql in insert_sql(tx.backend(), table, columns, rows) {
         sql.query().execute(tx.conn()).await?;
     }
     Ok(())

@@ -13,8 +13,9 @@ use kyoyu_domain::{AdvisoryId, ReportId};
 use sqlx::Row;
 
 use crate::sql::Arg;
+use crate::sql::Sql;
 use crate::{Backend, Result, Tx, ts};
-use insert::insert_rows;
+use insert::{defer_rows, insert_rows};
 
 /// The version of the rules that build the rows. Raise it when the rows change meaning: a
 /// server finding an older version rebuilds the read model on start.
@@ -178,22 +179,32 @@ pub(crate) async fn write_report_rows(tx: &mut Tx, rows: &[ReportRows]) -> Resul
     Ok(())
 }
 
-async fn delete_report_rows(tx: &mut Tx, id: ReportId) -> Result<()> {
+/// Replaces one thread's rows at the end of the transaction: nothing in it reads them.
+fn defer_report_rows(tx: &mut Tx, id: ReportId, rows: Option<&ReportRows>) {
     let (lo, hi) = (id.0 * 4, id.0 * 4 + 3);
+    let backend = tx.backend();
     for table in ["report_list_causes", "report_search", "report_list"] {
-        sqlx::query(&format!(
-            "DELETE FROM {table} WHERE row_id BETWEEN $1 AND $2"
-        ))
-        .bind(lo)
-        .bind(hi)
-        .execute(tx.conn())
-        .await?;
+        let mut sql = Sql::bulk(
+            &format!("DELETE FROM {table} WHERE row_id BETWEEN "),
+            backend,
+        );
+        sql.bind_i64(lo).push(" AND ").bind_i64(hi);
+        tx.defer(sql);
     }
-    sqlx::query("DELETE FROM report_boxes WHERE report_id = $1")
-        .bind(id.0)
-        .execute(tx.conn())
-        .await?;
-    Ok(())
+    let mut sql = Sql::bulk("DELETE FROM report_boxes WHERE report_id = ", backend);
+    sql.bind_i64(id.0);
+    tx.defer(sql);
+    if let Some(r) = rows {
+        defer_rows(tx, "report_list", LIST_COLS, &r.list);
+        defer_rows(tx, "report_list_causes", &["cause", "row_id"], &r.causes);
+        defer_rows(tx, "report_search", &["row_id", "body"], &r.search);
+        defer_rows(
+            tx,
+            "report_boxes",
+            &["org_id", "box", "report_id"],
+            &r.boxes,
+        );
+    }
 }
 
 /// Rebuilds one thread's rows from its editions, in the caller's transaction.
@@ -206,10 +217,8 @@ pub(crate) async fn refresh_report(tx: &mut Tx, id: ReportId) -> Result<()> {
             .execute(tx.conn())
             .await?;
     }
-    delete_report_rows(tx, id).await?;
-    if let Some(rec) = tx.load_report(id).await? {
-        write_report_rows(tx, &[report_rows(&rec)]).await?;
-    }
+    let rows = tx.load_report(id).await?.map(|rec| report_rows(&rec));
+    defer_report_rows(tx, id, rows.as_ref());
     Ok(())
 }
 
@@ -278,14 +287,15 @@ pub(crate) async fn refresh_advisory(tx: &mut Tx, id: AdvisoryId) -> Result<()> 
             .execute(tx.conn())
             .await?;
     }
-    sqlx::query("DELETE FROM advisory_list WHERE advisory_id = $1")
-        .bind(id.0)
-        .execute(tx.conn())
-        .await?;
-    if let Some(rec) = tx.load_advisory(id).await?
-        && let Some(row) = advisory_row(&rec)
-    {
-        write_advisory_rows(tx, &[row]).await?;
+    let row = tx.load_advisory(id).await?.as_ref().and_then(advisory_row);
+    let mut sql = Sql::bulk(
+        "DELETE FROM advisory_list WHERE advisory_id = ",
+        tx.backend(),
+    );
+    sql.bind_i64(id.0);
+    tx.defer(sql);
+    if let Some(row) = row {
+        defer_rows(tx, "advisory_list", ADVISORY_COLS, &[row]);
     }
     Ok(())
 }

@@ -138,7 +138,7 @@ pub async fn list(
         .core
         .list_advisories(&auth.actor, &q.filter()?)
         .await?;
-    Ok(Json(page).into_response())
+    Ok(crate::api::json_bytes(page.json()))
 }
 
 /// One advisory (404 if the caller may not see it). NISC also gets the sources, the scope

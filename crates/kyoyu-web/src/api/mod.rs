@@ -48,6 +48,19 @@ impl Modify for BearerAuth {
     }
 }
 
+/// A JSON answer made already (a list page serialises itself once; see `Page::json`).
+pub(crate) fn json_bytes(body: &[u8]) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/json"),
+        )],
+        body.to_vec(),
+    )
+        .into_response()
+}
+
 pub fn routes(max_upload_bytes: usize) -> (Router<AppState>, OpenApiDoc) {
     // Uploads get their own body limit (the attachment limit plus multipart overhead).
     let uploads = OpenApiRouter::new()

@@ -183,7 +183,7 @@ pub async fn list(
         .core
         .list_reports(&auth.actor, &query.filter()?)
         .await?;
-    Ok(Json(page).into_response())
+    Ok(crate::api::json_bytes(page.json()))
 }
 
 /// One thread with the editions the caller may see (404 if the caller may not see it).
@@ -515,7 +515,7 @@ pub async fn inbox(
             limit_of(query.limit)?,
         )
         .await?;
-    Ok(Json(page).into_response())
+    Ok(crate::api::json_bytes(page.json()))
 }
 
 /// Reports whose latest edition promises a follow-up, longest waiting first.
@@ -535,7 +535,7 @@ pub async fn follow_ups(
             limit_of(query.limit)?,
         )
         .await?;
-    Ok(Json(page).into_response())
+    Ok(crate::api::json_bytes(page.json()))
 }
 
 /// In-app notifications of the caller's organisation.

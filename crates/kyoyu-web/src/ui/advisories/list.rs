@@ -58,7 +58,7 @@ pub async fn list(
         ..Default::default()
     };
     let page = match state.core.list_advisories(&auth.actor(), &filter).await {
-        Ok(p) => p,
+        Ok(p) => std::sync::Arc::unwrap_or_clone(p),
         Err(e) => return core_error_page(e),
     };
     let next_url = page.next_cursor.map(|c| {

@@ -108,7 +108,7 @@ pub async fn list(
         ..Default::default()
     };
     let page = match state.core.list_reports(&auth.actor(), &filter).await {
-        Ok(p) => p,
+        Ok(p) => std::sync::Arc::unwrap_or_clone(p),
         Err(e) => return core_error_page(e),
     };
     let next_url = page.next_cursor.map(|c| {
@@ -197,7 +197,7 @@ pub async fn inbox(
         .inbox(&auth.session, which, cursor, Some(100))
         .await
     {
-        Ok(i) => i,
+        Ok(i) => std::sync::Arc::unwrap_or_clone(i),
         Err(e) => return core_error_page(e),
     };
     let tpl = ListTpl {
@@ -232,7 +232,7 @@ pub async fn follow_ups(
         .follow_ups(&auth.session, cursor, Some(100))
         .await
     {
-        Ok(i) => i,
+        Ok(i) => std::sync::Arc::unwrap_or_clone(i),
         Err(e) => return core_error_page(e),
     };
     let mut tabs = inbox_tabs(None);
