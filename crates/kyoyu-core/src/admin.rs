@@ -261,6 +261,7 @@ impl Core {
         )
         .await?;
         tx.commit().await?;
+        self.store.refresh_statistics().await?;
         Ok(n)
     }
 

@@ -124,43 +124,32 @@ impl Core {
         crate::demo::ensure(self).await?;
         let demo = self.demo_orgs().await?;
         let w = words()?;
-        let mut rng = StdRng::seed_from_u64(seed);
+        let rng = StdRng::seed_from_u64(seed);
         let start = std::time::Instant::now();
-        let mut done = 0usize;
-        let mut next_number = 1i64;
-        let mut next_version = 1i64;
-        let mut next_hop = 1i64;
         // Three years up to now, oldest first, so that newer ids are newer reports.
         let end = self.now();
-        let span = Duration::days(3 * 365);
-        while done < n {
-            let batch = (n - done).min(2000);
-            let mut recs = Vec::with_capacity(batch);
-            for k in 0..batch {
-                let idx = done + k;
-                let at = end - span
-                    + Duration::seconds(span.num_seconds() * idx as i64 / n.max(1) as i64);
-                let rec = thread(
-                    &mut rng,
-                    &w,
-                    &demo,
-                    ReportId(k as i64 + 1),
-                    at,
-                    &mut next_number,
-                    &mut next_version,
-                    &mut next_hop,
-                );
-                recs.push(rec);
-            }
-            // Ids count from 1 within each batch; the store moves them past what exists.
+        let backend = self.store.backend();
+        let mut tx = self.store.begin().await?;
+        let base = tx.import_base().await?;
+        tx.commit().await?;
+        // One thread builds the batches (texts, presentation, statements) while this task has
+        // the database write the previous one: the two halves of the work overlap.
+        let (send, mut receive) = tokio::sync::mpsc::channel(2);
+        let producer = std::thread::spawn(move || {
+            let (mut rng, w, demo) = (rng, w, demo);
+            let outcome = produce(&mut rng, &w, &demo, n, end, backend, base, &send);
+            (rng, w, demo, outcome)
+        });
+        while let Some(prepared) = receive.recv().await {
             let mut tx = self.store.begin().await?;
-            tx.import_reports(&permit, &recs).await?;
+            tx.import_prepared(&permit, prepared).await?;
             tx.commit().await?;
-            next_number = 1;
-            next_version = 1;
-            next_hop = 1;
-            done += batch;
         }
+        let (mut rng, w, demo, outcome) = producer
+            .join()
+            .map_err(|_| CoreError::internal("the corpus generator stopped"))?;
+        outcome?;
+        self.store.refresh_statistics().await?;
         let thread_seconds = start.elapsed().as_secs_f64();
         let advisories = self.generate_advisories(&mut rng, &w, &demo, n).await?;
         let mut tx = self.store.begin().await?;
@@ -305,9 +294,60 @@ impl Core {
             tx.commit().await?;
             done += batch;
         }
+        self.store.refresh_statistics().await?;
         self.sessions.clear();
         Ok(count)
     }
+}
+
+/// Builds `n` threads in batches and prepares each for the store, sending them on `out`;
+/// stops early when the receiver is gone (the writer failed).
+#[allow(clippy::too_many_arguments)]
+fn produce(
+    rng: &mut StdRng,
+    w: &Words,
+    demo: &Demo,
+    n: usize,
+    end: DateTime<Utc>,
+    backend: kyoyu_store::Backend,
+    mut base: kyoyu_store::ImportBase,
+    out: &tokio::sync::mpsc::Sender<kyoyu_store::PreparedReports>,
+) -> Result<()> {
+    let span = Duration::days(3 * 365);
+    let mut done = 0usize;
+    while done < n {
+        let batch = (n - done).min(2000);
+        let mut recs = Vec::with_capacity(batch);
+        // Ids count from 1 within each batch; the base moves them past what exists.
+        let (mut next_number, mut next_version, mut next_hop) = (1i64, 1i64, 1i64);
+        for k in 0..batch {
+            let idx = done + k;
+            let at =
+                end - span + Duration::seconds(span.num_seconds() * idx as i64 / n.max(1) as i64);
+            recs.push(thread(
+                rng,
+                w,
+                demo,
+                ReportId(k as i64 + 1),
+                at,
+                &mut next_number,
+                &mut next_version,
+                &mut next_hop,
+            ));
+        }
+        let prepared = kyoyu_store::prepare_reports(backend, &base, recs)?;
+        base = base.advanced(
+            batch as i64,
+            next_version - 1,
+            next_hop - 1,
+            next_number - 1,
+        );
+        if out.blocking_send(prepared).is_err() {
+            return Ok(());
+        }
+        done += batch;
+    }
+    Ok(())
 }
 
 fn ts(t: DateTime<Utc>) -> String {

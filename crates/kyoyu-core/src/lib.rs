@@ -129,11 +129,15 @@ impl Core {
                 data
             }
         };
-        if tx.read_model_version().await? != kyoyu_store::READ_MODEL_VERSION {
+        let rebuilt = tx.read_model_version().await? != kyoyu_store::READ_MODEL_VERSION;
+        if rebuilt {
             let n = tx.reindex().await?;
             tracing::info!(items = n, "read model rebuilt for this version");
         }
         tx.commit().await?;
+        if rebuilt {
+            store.refresh_statistics().await?;
+        }
         let sessions = Arc::new(session_cache::SessionCache::new(
             config.session_cache_seconds,
         ));

@@ -10,9 +10,9 @@ use kyoyu_domain::{OrgId, ReportId, Role, UserId, VersionId};
 use sqlx::Row;
 
 use crate::items::to_json;
-use crate::read_model::insert::insert_rows;
-use crate::read_model::{report_rows, write_report_rows};
-use crate::sql::Arg;
+use crate::read_model::insert::{insert_rows, insert_sql_owned};
+use crate::read_model::{report_rows, report_rows_sql};
+use crate::sql::{Arg, Sql};
 use crate::{Backend, Result, Tx};
 
 /// An organisation to import, with its users' e-mail addresses (the first a sharing contact).
@@ -57,198 +57,68 @@ fn b(v: bool) -> Arg {
 }
 
 impl Tx {
-    /// Imports threads whose ids (report, version, hop, and R-number) count from 1; returns the
-    /// ids they got.
-    pub async fn import_reports(
-        &mut self,
-        _permit: &ImportPermit,
-        records: &[ReportRecord],
-    ) -> Result<Vec<ReportId>> {
-        let item0 = max_id(self, "scope_items").await?;
-        let version0 = max_id(self, "report_versions").await?;
-        let hop0 = max_id(self, "report_transmissions").await?;
-        let number0: i64 =
+    /// Where imported ids start: the largest report, version and hop ids and the R counter now.
+    pub async fn import_base(&mut self) -> Result<ImportBase> {
+        let item = max_id(self, "scope_items").await?;
+        let version = max_id(self, "report_versions").await?;
+        let hop = max_id(self, "report_transmissions").await?;
+        let number: i64 =
             sqlx::query("SELECT COALESCE(MAX(value), 0) AS m FROM counters WHERE name = 'R'")
                 .fetch_one(self.conn())
                 .await?
                 .try_get("m")?;
-        let mut items = Vec::new();
-        let mut sectors = Vec::new();
-        let mut orgs = Vec::new();
-        let mut reports = Vec::new();
-        let mut versions = Vec::new();
-        let mut hops = Vec::new();
-        let mut rows = Vec::new();
-        let mut ids = Vec::new();
-        let mut max_number = number0;
-        for rec in records {
-            let mut rec = rec.clone();
-            rec.id = ReportId(rec.id.0 + item0);
-            rec.number = rec.number.map(|n| n + number0);
-            max_number = max_number.max(rec.number.unwrap_or(0));
-            for v in &mut rec.versions {
-                v.id = VersionId(v.id.0 + version0);
-            }
-            for h in &mut rec.hops {
-                h.id += hop0;
-                h.version = VersionId(h.version.0 + version0);
-            }
-            let s = &rec.scope;
-            items.push(vec![
-                i(rec.id.0),
-                t("report"),
-                t(s.tlp.code()),
-                s.author.map_or(Arg::NullI64, |u| i(u.0)),
-                t(&rec.created_at),
-                b(s.shared),
-            ]);
-            for sec in &s.sectors {
-                sectors.push(vec![i(rec.id.0), t(sec)]);
-            }
-            for (o, r) in &s.orgs {
-                orgs.push(vec![i(rec.id.0), i(o.0), t(r.code())]);
-            }
-            reports.push(vec![
-                i(rec.id.0),
-                rec.number.map_or(Arg::NullI64, i),
-                t(&rec.sector),
-                i(rec.origin_org.0),
-                i(rec.origin_user.0),
-                rec.ceptoar.map_or(Arg::NullI64, |c| i(c.0)),
-                b(rec.anonymize_requested),
-                t(&rec.created_at),
-                rec.number.map_or(Arg::NullText, |_| t(&rec.updated_at)),
-                t(&rec.updated_at),
-            ]);
-            for v in &rec.versions {
-                versions.push(vec![
-                    i(v.id.0),
-                    i(rec.id.0),
-                    i(i64::from(v.edition)),
-                    i(i64::from(v.version)),
-                    t(&to_json(&v.form)?),
-                    t(if v.sent { "sent" } else { "draft" }),
-                    b(v.released),
-                    b(v.anonymized),
-                    i(v.author_user.0),
-                    i(v.author_org.0),
-                    t(&v.created_at),
-                    v.sent_at.as_deref().map_or(Arg::NullText, t),
-                ]);
-            }
-            for h in &rec.hops {
-                hops.push(vec![
-                    i(h.id),
-                    i(rec.id.0),
-                    i(h.version.0),
-                    i(i64::from(h.edition)),
-                    i(h.from.0),
-                    i(h.to.0),
-                    i(h.by_user.0),
-                    t(&h.at),
-                    b(h.anonymized),
-                    t(h.tlp.code()),
-                    b(h.forwarded),
-                ]);
-            }
-            rows.push(report_rows(&rec));
-            ids.push(rec.id);
+        Ok(ImportBase {
+            item,
+            version,
+            hop,
+            number,
+        })
+    }
+
+    /// Imports threads whose ids (report, version, hop, and R-number) count from 1; returns the
+    /// ids they got.
+    pub async fn import_reports(
+        &mut self,
+        permit: &ImportPermit,
+        records: &[ReportRecord],
+    ) -> Result<Vec<ReportId>> {
+        let base = self.import_base().await?;
+        let prepared = prepare_reports(self.backend(), &base, records.to_vec())?;
+        self.import_prepared(permit, prepared).await
+    }
+
+    /// Writes threads [`prepare_reports`] made ready. Fails, writing nothing, when an item was
+    /// written past the base the batch was prepared on (imports must not run beside other
+    /// writers of reports).
+    pub async fn import_prepared(
+        &mut self,
+        _permit: &ImportPermit,
+        prepared: PreparedReports,
+    ) -> Result<Vec<ReportId>> {
+        if prepared.ids.is_empty() {
+            return Ok(Vec::new());
         }
-        insert_rows(
-            self,
-            "scope_items",
-            &[
-                "id",
-                "kind",
-                "tlp",
-                "author_user_id",
-                "created_at",
-                "shared",
-            ],
-            &items,
-        )
-        .await?;
-        insert_rows(self, "scope_item_sectors", &["item_id", "sector"], &sectors).await?;
-        insert_rows(
-            self,
-            "scope_item_orgs",
-            &["item_id", "org_id", "relation"],
-            &orgs,
-        )
-        .await?;
-        insert_rows(
-            self,
-            "reports",
-            &[
-                "id",
-                "number",
-                "sector",
-                "origin_org_id",
-                "origin_user_id",
-                "ceptoar_org_id",
-                "anonymize",
-                "created_at",
-                "numbered_at",
-                "updated_at",
-            ],
-            &reports,
-        )
-        .await?;
-        insert_rows(
-            self,
-            "report_versions",
-            &[
-                "id",
-                "report_id",
-                "edition",
-                "version",
-                "form",
-                "state",
-                "released",
-                "anonymized",
-                "author_user_id",
-                "author_org_id",
-                "created_at",
-                "sent_at",
-            ],
-            &versions,
-        )
-        .await?;
-        insert_rows(
-            self,
-            "report_transmissions",
-            &[
-                "id",
-                "report_id",
-                "version_id",
-                "edition",
-                "from_org_id",
-                "to_org_id",
-                "by_user_id",
-                "at",
-                "anonymized",
-                "tlp",
-                "forwarded",
-            ],
-            &hops,
-        )
-        .await?;
-        write_report_rows(self, &rows).await?;
+        if max_id(self, "scope_items").await? >= prepared.first {
+            return Err(crate::StoreError::Conflict(
+                "items were written after the import was prepared".into(),
+            ));
+        }
+        for sql in prepared.statements {
+            sql.query().execute(self.conn()).await?;
+        }
         for table in ["scope_items", "report_versions", "report_transmissions"] {
             bump_sequence(self, table).await?;
         }
-        if max_number > number0 {
-            sqlx::query(
-                "INSERT INTO counters (name, value) VALUES ('R', 0) ON CONFLICT (name) DO NOTHING",
-            )
+        sqlx::query(
+            "INSERT INTO counters (name, value) VALUES ('R', 0) ON CONFLICT (name) DO NOTHING",
+        )
+        .execute(self.conn())
+        .await?;
+        sqlx::query("UPDATE counters SET value = $1 WHERE name = 'R' AND value < $1")
+            .bind(prepared.max_number)
             .execute(self.conn())
             .await?;
-            sqlx::query("UPDATE counters SET value = $1 WHERE name = 'R'")
-                .bind(max_number)
-                .execute(self.conn())
-                .await?;
-        }
-        Ok(ids)
+        Ok(prepared.ids)
     }
 
     /// Imports organisations with their users (all with one password hash); returns the ids of
@@ -350,4 +220,215 @@ impl Tx {
         }
         Ok(out)
     }
+}
+
+/// The ids an import counts from (see [`Tx::import_base`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportBase {
+    item: i64,
+    version: i64,
+    hop: i64,
+    number: i64,
+}
+
+impl ImportBase {
+    /// The base after `threads` threads with `versions` versions, `hops` hops and `numbers`
+    /// R-numbers were counted from this one: the next batch of a long import.
+    pub fn advanced(self, threads: i64, versions: i64, hops: i64, numbers: i64) -> Self {
+        Self {
+            item: self.item + threads,
+            version: self.version + versions,
+            hop: self.hop + hops,
+            number: self.number + numbers,
+        }
+    }
+}
+
+/// Threads turned into the statements that write them, their scope facts and their read-model
+/// rows; built without the database so that a generator can prepare the next batch while the
+/// database writes this one.
+#[derive(Debug)]
+pub struct PreparedReports {
+    statements: Vec<Sql>,
+    ids: Vec<ReportId>,
+    first: i64,
+    max_number: i64,
+}
+
+/// Prepares `records` (ids counted from 1) for [`Tx::import_prepared`] on `base`.
+pub fn prepare_reports(
+    backend: Backend,
+    base: &ImportBase,
+    records: Vec<ReportRecord>,
+) -> Result<PreparedReports> {
+    let mut items = Vec::new();
+    let mut sectors = Vec::new();
+    let mut orgs = Vec::new();
+    let mut reports = Vec::new();
+    let mut versions = Vec::new();
+    let mut hops = Vec::new();
+    let mut rows = Vec::new();
+    let mut ids = Vec::new();
+    let mut first = i64::MAX;
+    let mut max_number = base.number;
+    for mut rec in records {
+        rec.id = ReportId(rec.id.0 + base.item);
+        rec.number = rec.number.map(|n| n + base.number);
+        max_number = max_number.max(rec.number.unwrap_or(0));
+        for v in &mut rec.versions {
+            v.id = VersionId(v.id.0 + base.version);
+        }
+        for h in &mut rec.hops {
+            h.id += base.hop;
+            h.version = VersionId(h.version.0 + base.version);
+        }
+        let s = &rec.scope;
+        items.push(vec![
+            i(rec.id.0),
+            t("report"),
+            t(s.tlp.code()),
+            s.author.map_or(Arg::NullI64, |u| i(u.0)),
+            t(&rec.created_at),
+            b(s.shared),
+        ]);
+        for sec in &s.sectors {
+            sectors.push(vec![i(rec.id.0), t(sec)]);
+        }
+        for (o, r) in &s.orgs {
+            orgs.push(vec![i(rec.id.0), i(o.0), t(r.code())]);
+        }
+        reports.push(vec![
+            i(rec.id.0),
+            rec.number.map_or(Arg::NullI64, i),
+            t(&rec.sector),
+            i(rec.origin_org.0),
+            i(rec.origin_user.0),
+            rec.ceptoar.map_or(Arg::NullI64, |c| i(c.0)),
+            b(rec.anonymize_requested),
+            t(&rec.created_at),
+            rec.number.map_or(Arg::NullText, |_| t(&rec.updated_at)),
+            t(&rec.updated_at),
+        ]);
+        for v in &rec.versions {
+            versions.push(vec![
+                i(v.id.0),
+                i(rec.id.0),
+                i(i64::from(v.edition)),
+                i(i64::from(v.version)),
+                t(&to_json(&v.form)?),
+                t(if v.sent { "sent" } else { "draft" }),
+                b(v.released),
+                b(v.anonymized),
+                i(v.author_user.0),
+                i(v.author_org.0),
+                t(&v.created_at),
+                v.sent_at.as_deref().map_or(Arg::NullText, t),
+            ]);
+        }
+        for h in &rec.hops {
+            hops.push(vec![
+                i(h.id),
+                i(rec.id.0),
+                i(h.version.0),
+                i(i64::from(h.edition)),
+                i(h.from.0),
+                i(h.to.0),
+                i(h.by_user.0),
+                t(&h.at),
+                b(h.anonymized),
+                t(h.tlp.code()),
+                b(h.forwarded),
+            ]);
+        }
+        rows.push(report_rows(&rec));
+        first = first.min(rec.id.0);
+        ids.push(rec.id);
+    }
+    let mut statements = Vec::new();
+    statements.extend(insert_sql_owned(
+        backend,
+        "scope_items",
+        &[
+            "id",
+            "kind",
+            "tlp",
+            "author_user_id",
+            "created_at",
+            "shared",
+        ],
+        items,
+    ));
+    statements.extend(insert_sql_owned(
+        backend,
+        "scope_item_sectors",
+        &["item_id", "sector"],
+        sectors,
+    ));
+    statements.extend(insert_sql_owned(
+        backend,
+        "scope_item_orgs",
+        &["item_id", "org_id", "relation"],
+        orgs,
+    ));
+    statements.extend(insert_sql_owned(
+        backend,
+        "reports",
+        &[
+            "id",
+            "number",
+            "sector",
+            "origin_org_id",
+            "origin_user_id",
+            "ceptoar_org_id",
+            "anonymize",
+            "created_at",
+            "numbered_at",
+            "updated_at",
+        ],
+        reports,
+    ));
+    statements.extend(insert_sql_owned(
+        backend,
+        "report_versions",
+        &[
+            "id",
+            "report_id",
+            "edition",
+            "version",
+            "form",
+            "state",
+            "released",
+            "anonymized",
+            "author_user_id",
+            "author_org_id",
+            "created_at",
+            "sent_at",
+        ],
+        versions,
+    ));
+    statements.extend(insert_sql_owned(
+        backend,
+        "report_transmissions",
+        &[
+            "id",
+            "report_id",
+            "version_id",
+            "edition",
+            "from_org_id",
+            "to_org_id",
+            "by_user_id",
+            "at",
+            "anonymized",
+            "tlp",
+            "forwarded",
+        ],
+        hops,
+    ));
+    statements.extend(report_rows_sql(backend, rows));
+    Ok(PreparedReports {
+        statements,
+        ids,
+        first,
+        max_number,
+    })
 }

@@ -47,7 +47,7 @@ pub use access::{
     RequestWithContext, Scoped,
 };
 pub use audit::NewAudit;
-pub use import::ImportOrg;
+pub use import::{ImportBase, ImportOrg, PreparedReports, prepare_reports};
 pub use items::{Ack, NewAttachment, Transmitted};
 pub use notifications::NotificationRow;
 pub use orgs::{NewOrg, OrgFilter, OrgRow};
@@ -177,6 +177,11 @@ impl Store {
         conn.execute("PRAGMA synchronous = FULL").await?;
         conn.execute("PRAGMA foreign_keys = ON").await?;
         conn.execute("PRAGMA busy_timeout = 10000").await?;
+        // The writer runs each unit of a group commit in a savepoint, whose statement journal
+        // would otherwise be a temporary file on disk; it lives in memory, with a page cache
+        // of 16 MiB so that the indexes a commit touches stay in memory too.
+        conn.execute("PRAGMA temp_store = MEMORY").await?;
+        conn.execute("PRAGMA cache_size = -16384").await?;
         let generation = Arc::new(AtomicU64::new(0));
         Ok(Store {
             pool,
@@ -325,6 +330,16 @@ impl Store {
     /// writes are not counted.
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::SeqCst)
+    }
+
+    /// Refreshes the planner's statistics after a bulk write (an import, a rebuilt read model):
+    /// PostgreSQL's autovacuum would analyse the new rows only later, and until then plans
+    /// guessed from empty tables read whole tables. SQLite plans from its indexes alone.
+    pub async fn refresh_statistics(&self) -> Result<()> {
+        if self.backend == Backend::Postgres {
+            self.pool.execute("ANALYZE").await?;
+        }
+        Ok(())
     }
 
     pub async fn close(&self) {

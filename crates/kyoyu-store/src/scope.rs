@@ -171,13 +171,28 @@ pub(crate) fn push_view_choice(sql: &mut Sql, v: &ViewChoice) {
     // Ids are positive: -1 matches nothing, for callers without an organisation or account.
     let org = v.org().map_or(-1, |o| o.0);
     let user = v.user().map_or(-1, |u| u.0);
-    sql.push("(l.view = CASE WHEN l.origin_org_id = ")
+    // The rule of `policy::view::report_view` — the originating organisation gets its own view,
+    // the author and the CEPTOAR the full one, everyone else the released one — written as
+    // three exclusive branches rather than as `l.view = CASE … END`: PostgreSQL estimates each
+    // branch from the column statistics, while it guesses an equality with a CASE to keep one
+    // row in 200, and with that guess it reads every row of a filter's index and sorts them
+    // instead of walking the index newest first. The author and CEPTOAR columns may be NULL,
+    // which never equals: COALESCE to 0, an id no row has and no caller has (-1 for none).
+    sql.push("((l.view = 'own' AND l.origin_org_id = ")
         .bind_i64(org)
-        .push(" THEN 'own' WHEN l.author_user_id = ")
+        .push(") OR (l.view = 'full' AND l.origin_org_id <> ")
+        .bind_i64(org)
+        .push(" AND (l.author_user_id = ")
         .bind_i64(user)
         .push(" OR l.ceptoar_org_id = ")
         .bind_i64(org)
-        .push(" THEN 'full' ELSE 'released' END)");
+        .push(")) OR (l.view = 'released' AND l.origin_org_id <> ")
+        .bind_i64(org)
+        .push(" AND COALESCE(l.author_user_id, 0) <> ")
+        .bind_i64(user)
+        .push(" AND COALESCE(l.ceptoar_org_id, 0) <> ")
+        .bind_i64(org)
+        .push("))");
 }
 
 /// Appends `(…)`: true for report rows whose follow-ups the actor watches (see

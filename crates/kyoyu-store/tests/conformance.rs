@@ -1,6 +1,6 @@
 //! The store conformance suite: every test runs on SQLite, and on PostgreSQL when
 //! `KYOYU_TEST_PG` holds a URL (CI sets it). The property test that the scope predicate and the
-//! policy function agree on random worlds is a unit test of `scope.rs`; the read model's own
+//! policy function agree on random worlds is in `tests/scope_predicate.rs`; the read model's own
 //! property tests are in the core crate, where whole threads are built through the use cases.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 

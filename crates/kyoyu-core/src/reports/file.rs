@@ -27,7 +27,6 @@ impl Core {
         form.comment = None;
         self.validate_report_form(&form)?;
         let now = self.now_ts();
-        let mut tx = self.store.begin().await?;
         let mut codes: Vec<(String, String)> = form
             .tlp_additions
             .iter()
@@ -37,7 +36,13 @@ impl Core {
         if let Some(code) = to {
             codes.push((code.to_owned(), "route.to".to_owned()));
         }
-        let (dir, mut found) = self.route_dir_and(&mut tx, &s.actor, &[], &codes).await?;
+        // The directory is read before taking the writer, which SQLite's other writers wait
+        // for: organisations and their roles change by administration only, and the rows the
+        // permit names are checked again by the foreign keys of the write.
+        let (dir, mut found) = {
+            let mut read = self.store.read().await?;
+            self.route_dir_and(&mut read, &s.actor, &[], &codes).await?
+        };
         let target = match to {
             Some(_) => found.pop(),
             None => None,
@@ -53,6 +58,7 @@ impl Core {
             &dir,
         )?;
         form.number = None;
+        let mut tx = self.store.begin().await?;
         let (id, sent) = tx.create_report(&permit, &form, &now).await?;
         self.audit(
             &mut tx,

@@ -15,29 +15,40 @@ pub(crate) fn insert_sql(
     columns: &[&str],
     rows: &[Vec<Arg>],
 ) -> Vec<Sql> {
+    insert_sql_owned(backend, table, columns, rows.to_vec())
+}
+
+/// [`insert_sql`] taking the rows, so that bulk imports move their values instead of copying.
+pub(crate) fn insert_sql_owned(
+    backend: crate::Backend,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Arg>>,
+) -> Vec<Sql> {
     let per = (MAX_PARAMS / columns.len().max(1)).max(1);
-    rows.chunks(per)
-        .map(|chunk| {
-            let mut sql = Sql::bulk(
-                &format!("INSERT INTO {table} ({}) VALUES ", columns.join(", ")),
-                backend,
-            );
-            for (i, row) in chunk.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.push("(");
-                for (j, v) in row.iter().enumerate() {
-                    if j > 0 {
-                        sql.push(", ");
-                    }
-                    sql.bind(v.clone());
-                }
-                sql.push(")");
+    let head = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+    let mut out = Vec::with_capacity(rows.len().div_ceil(per));
+    let mut sql = Sql::bulk(&head, backend);
+    let mut in_sql = 0usize;
+    for row in rows {
+        if in_sql == per {
+            out.push(std::mem::replace(&mut sql, Sql::bulk(&head, backend)));
+            in_sql = 0;
+        }
+        sql.push(if in_sql > 0 { ", (" } else { "(" });
+        for (j, v) in row.into_iter().enumerate() {
+            if j > 0 {
+                sql.push(", ");
             }
-            sql
-        })
-        .collect()
+            sql.bind(v);
+        }
+        sql.push(")");
+        in_sql += 1;
+    }
+    if in_sql > 0 {
+        out.push(sql);
+    }
+    out
 }
 
 /// [`insert_rows`] at the end of the transaction (see `Tx::defer`).

@@ -150,6 +150,37 @@ pub(crate) fn report_rows(rec: &ReportRecord) -> ReportRows {
 }
 
 /// Writes the rows of many threads at once (the caller deleted what they replace).
+/// The statements that insert `rows`, moving their values.
+pub(crate) fn report_rows_sql(backend: crate::Backend, rows: Vec<ReportRows>) -> Vec<Sql> {
+    let (mut list, mut causes, mut search, mut boxes) = (vec![], vec![], vec![], vec![]);
+    for r in rows {
+        list.extend(r.list);
+        causes.extend(r.causes);
+        search.extend(r.search);
+        boxes.extend(r.boxes);
+    }
+    let mut out = insert::insert_sql_owned(backend, "report_list", LIST_COLS, list);
+    out.extend(insert::insert_sql_owned(
+        backend,
+        "report_list_causes",
+        &["cause", "row_id"],
+        causes,
+    ));
+    out.extend(insert::insert_sql_owned(
+        backend,
+        "report_search",
+        &["row_id", "body"],
+        search,
+    ));
+    out.extend(insert::insert_sql_owned(
+        backend,
+        "report_boxes",
+        &["org_id", "box", "report_id"],
+        boxes,
+    ));
+    out
+}
+
 pub(crate) async fn write_report_rows(tx: &mut Tx, rows: &[ReportRows]) -> Result<()> {
     let collect = |f: fn(&ReportRows) -> &Vec<Vec<Arg>>| -> Vec<Vec<Arg>> {
         rows.iter().flat_map(|r| f(r).iter().cloned()).collect()
