@@ -274,6 +274,12 @@ impl Report {
     }
 }
 
+/// `text` padded with spaces to `width` terminal columns (a kanji takes two).
+fn pad(text: &str, width: usize) -> String {
+    let w = unicode_width::UnicodeWidthStr::width(text);
+    format!("{text}{}", " ".repeat(width.saturating_sub(w)))
+}
+
 fn line(r: &Row) -> String {
     let opt = |v: Option<f64>| v.map(num).unwrap_or_else(|| "-".into());
     let verdict = match r.met {
@@ -282,10 +288,10 @@ fn line(r: &Row) -> String {
         None => "-",
     };
     format!(
-        "{:<8} {:>9} | {:<44} | {:>9} {:<6} | p50 {:>7} p99 {:>7} | {} {:>9} | {:>6} | {:<22} {} | {}",
+        "{:<8} {:>9} | {} | {:>9} {:<6} | p50 {:>7} p99 {:>7} | {} {:>9} | {:>6} | {:<22} {} | {}",
         r.backend,
         r.threads,
-        r.label,
+        pad(&r.label, 60),
         num(r.value),
         r.unit,
         opt(r.p50_ms),
