@@ -439,3 +439,69 @@ async fn adv_form_from(app: &TestApp, id: i64, token: &str) -> Value {
     form["number"] = Value::Null;
     form
 }
+
+/// DOMAIN.md §5: White is for anyone, also without an account — a published White advisory
+/// is readable anonymously through the API and on its page, and is in the anonymous list; a
+/// White draft and a published Green advisory are not.
+#[tokio::test]
+async fn a_published_white_advisory_is_public_and_nothing_else_is() {
+    for app in apps().await {
+        let nisc = app.login("nisc-contact@demo.example").await;
+        let mut ids = Vec::new();
+        for (tlp, publish) in [("white", true), ("green", true), ("white", false)] {
+            let (s, adv) = app
+                .post(
+                    "/api/v1/advisories",
+                    &nisc,
+                    json!({ "form": advisory_form(tlp, "公開情報の確認") }),
+                )
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{adv}");
+            let id = adv["id"].as_i64().unwrap();
+            if publish {
+                let (s, adv) = app
+                    .post(
+                        &format!("/api/v1/advisories/{id}/publish"),
+                        &nisc,
+                        json!({ "override_reason": "公開テスト" }),
+                    )
+                    .await;
+                assert_eq!(s, StatusCode::OK, "{adv}");
+            }
+            ids.push(id);
+        }
+        let (white, green, draft) = (ids[0], ids[1], ids[2]);
+        let (s, adv) = app.get(&format!("/api/v1/advisories/{white}"), None).await;
+        assert_eq!(s, StatusCode::OK, "[{}] {adv}", app.db.label);
+        assert_eq!(adv["tlp"], "white");
+        for id in [green, draft] {
+            let (s, _) = app.get(&format!("/api/v1/advisories/{id}"), None).await;
+            assert_eq!(s, StatusCode::NOT_FOUND, "[{}] advisory {id}", app.db.label);
+        }
+        let (s, list) = app.get("/api/v1/advisories", None).await;
+        assert_eq!(s, StatusCode::OK, "{list}");
+        let listed: Vec<i64> = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(listed, vec![white], "[{}] anonymous list", app.db.label);
+        // The public page a ministry would link from its website.
+        let page = kyoyu_test_support::client()
+            .get(app.url(&format!("/advisories/{white}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), StatusCode::OK);
+        let html = page.text().await.unwrap();
+        assert!(html.contains("公開情報の確認"), "{html}");
+        let page = kyoyu_test_support::client()
+            .get(app.url(&format!("/advisories/{green}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), StatusCode::NOT_FOUND);
+        app.db.cleanup().await;
+    }
+}
