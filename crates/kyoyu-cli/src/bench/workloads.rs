@@ -117,7 +117,10 @@ pub async fn on_corpus(
             if args.workloads.contains(&Workload::W2) {
                 w2(args, backend, threads, &server, cache, report).await?;
             }
-            if i == 0 && args.workloads.contains(&Workload::W1) {
+            // W1 comes last: the reports it files stay in the corpus, newest of all, and not
+            // yet visible to NISC, so a list read after it would first walk past them.
+            let last = i + 1 == runs.len() || !args.workloads.contains(&Workload::W2);
+            if last && args.workloads.contains(&Workload::W1) {
                 w1(args, backend, threads, &corpus, &server, report).await?;
             }
             anyhow::Ok(())
