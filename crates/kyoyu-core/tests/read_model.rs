@@ -73,6 +73,8 @@ enum Op {
     FollowUp {
         thread: usize,
         submit: bool,
+        /// What the follow-up now names as causes (an investigation changes them), if anything.
+        causes: Option<Vec<Cause>>,
         outlook: Option<Outlook>,
     },
     SubmitDraft {
@@ -83,6 +85,14 @@ enum Op {
     },
 }
 
+/// The causes the generated forms name.
+const CAUSES: [Cause; 4] = [
+    Cause::Vulnerability,
+    Cause::SuspiciousEmail,
+    Cause::Dos,
+    Cause::Unknown,
+];
+
 fn op() -> impl Strategy<Value = Op> {
     let file = (
         0..2usize,
@@ -90,15 +100,7 @@ fn op() -> impl Strategy<Value = Op> {
         proptest::sample::select(Tlp::ALL),
         proptest::option::of(proptest::sample::select(Severity::ALL)),
         proptest::option::of(proptest::sample::select(EventClass::ALL)),
-        proptest::sample::subsequence(
-            vec![
-                Cause::Vulnerability,
-                Cause::SuspiciousEmail,
-                Cause::Dos,
-                Cause::Unknown,
-            ],
-            0..3,
-        ),
+        proptest::sample::subsequence(CAUSES.to_vec(), 0..3),
         prop_oneof![
             Just(Via::Ministry),
             Just(Via::Ceptoar),
@@ -129,8 +131,18 @@ fn op() -> impl Strategy<Value = Op> {
         4 => file,
         4 => (any::<usize>(), proptest::bool::weighted(0.3))
             .prop_map(|(thread, narrow)| Op::Forward { thread, narrow }),
-        2 => (any::<usize>(), any::<bool>(), proptest::option::of(proptest::sample::select(Outlook::ALL)))
-            .prop_map(|(thread, submit, outlook)| Op::FollowUp { thread, submit, outlook }),
+        2 => (
+            any::<usize>(),
+            any::<bool>(),
+            proptest::option::of(proptest::sample::subsequence(CAUSES.to_vec(), 0..3)),
+            proptest::option::of(proptest::sample::select(Outlook::ALL)),
+        )
+            .prop_map(|(thread, submit, causes, outlook)| Op::FollowUp {
+                thread,
+                submit,
+                causes,
+                outlook,
+            }),
         1 => any::<usize>().prop_map(|thread| Op::SubmitDraft { thread }),
         1 => any::<usize>().prop_map(|thread| Op::Attach { thread }),
     ]
@@ -258,6 +270,7 @@ impl World {
             Op::FollowUp {
                 thread,
                 submit,
+                causes,
                 outlook,
             } => {
                 let Some(id) = self.pick(*thread) else { return };
@@ -272,6 +285,9 @@ impl World {
                     }
                     let mut f = v.form.clone();
                     f.outlook = *outlook;
+                    if let Some(c) = causes {
+                        f.causes = c.clone();
+                    }
                     let _ = self.core.file_follow_up(s, id, f, *submit).await;
                 }
             }

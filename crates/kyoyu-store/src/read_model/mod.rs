@@ -9,7 +9,7 @@ pub(crate) mod insert;
 use kyoyu_domain::advisory::record::AdvisoryRecord;
 use kyoyu_domain::policy::view::ReportView;
 use kyoyu_domain::report::thread::{ReportRecord, present};
-use kyoyu_domain::{AdvisoryId, ReportId};
+use kyoyu_domain::{AdvisoryId, Cause, ReportId};
 use sqlx::Row;
 
 use crate::sql::Arg;
@@ -214,7 +214,16 @@ pub(crate) async fn write_report_rows(tx: &mut Tx, rows: &[ReportRows]) -> Resul
 fn defer_report_rows(tx: &mut Tx, id: ReportId, rows: Option<&ReportRows>) {
     let (lo, hi) = (id.0 * 4, id.0 * 4 + 3);
     let backend = tx.backend();
-    for table in ["report_list_causes", "report_search", "report_list"] {
+    // The causes' key is (cause, row_id): naming every cause lets the delete use it.
+    let causes: Vec<String> = Cause::ALL.iter().map(|c| c.code().to_owned()).collect();
+    let mut sql = Sql::bulk("DELETE FROM report_list_causes WHERE cause IN ", backend);
+    sql.bind_list(&causes)
+        .push(" AND row_id BETWEEN ")
+        .bind_i64(lo)
+        .push(" AND ")
+        .bind_i64(hi);
+    tx.defer(sql);
+    for table in ["report_search", "report_list"] {
         let mut sql = Sql::bulk(
             &format!("DELETE FROM {table} WHERE row_id BETWEEN "),
             backend,
