@@ -12,7 +12,7 @@ use crate::Result;
 
 /// Creates (or with `fresh`, re-creates) the database `name` on the server of `admin_url`, and
 /// returns its URL.
-pub async fn create_database(admin_url: &str, name: &str, fresh: bool) -> Result<String> {
+pub async fn create_database(admin_url: &str, name: &str, fresh: bool) -> Result<(String, bool)> {
     sqlx::any::install_default_drivers();
     let mut conn = sqlx::AnyConnection::connect(admin_url).await?;
     let exists = sqlx::query("SELECT 1 FROM pg_database WHERE datname = $1")
@@ -32,10 +32,11 @@ pub async fn create_database(admin_url: &str, name: &str, fresh: bool) -> Result
             .await?;
     }
     conn.close().await?;
-    Ok(match admin_url.rfind('/') {
+    let url = match admin_url.rfind('/') {
         Some(i) => format!("{}/{name}", &admin_url[..i]),
         None => format!("{admin_url}/{name}"),
-    })
+    };
+    Ok((url, !exists || fresh))
 }
 
 /// One writer's connection: SQLite's single one behind a lock (as any program has it), or one

@@ -70,20 +70,24 @@ pub async fn prepare(
     let data_dir = args.work_dir.join(format!("{}-{name}", backend.code()));
     let marker = marker(&args.work_dir, backend, recipe);
     let wanted = recipe_text(args, recipe);
-    let kept = !args.fresh
+    let mut kept = !args.fresh
         && std::fs::read_to_string(&marker).is_ok_and(|t| t == wanted)
         && data_dir.exists();
     let database = match backend {
         BackendName::Sqlite => None,
-        BackendName::Postgres => Some(
-            kyoyu_store::bench::create_database(
+        BackendName::Postgres => {
+            let (url, created) = kyoyu_store::bench::create_database(
                 &args.pg_url,
                 &format!("kyoyu_bench_{name}"),
                 !kept,
             )
             .await
-            .with_context(|| ja("bench.pg_unreachable", &[]))?,
-        ),
+            .with_context(|| ja("bench.pg_unreachable", &[]))?;
+            // A kept recipe whose database is gone (dropped by hand, or by CI's clean-up)
+            // must be made again, not measured empty.
+            kept &= !created;
+            Some(url)
+        }
     };
     let mut corpus = Corpus {
         data_dir,
