@@ -1,7 +1,8 @@
 //! Bulk import of whole threads and organisations, with few statements: the corpus generator
-//! of `kyoyu admin demo --generate` (millions of threads at tens of thousands a second) and,
-//! later, migrations from other systems. The records carry ids counted from 1; the store moves
-//! them past what exists, writes the items, their scope facts and their read-model rows, and
+//! of `kyoyu admin demo --generate` (millions of threads; docs/PERFORMANCE.md has its rate) and,
+//! later, migrations from other systems. The records carry ids counted from 1: `Tx::import_base`
+//! says where they start, `prepare_reports` builds a batch's statements without the database,
+//! and `Tx::import_prepared` writes the items, their scope facts and their read-model rows and
 //! advances the sequences and the R counter.
 
 use kyoyu_domain::policy::permit::ImportPermit;
@@ -73,18 +74,6 @@ impl Tx {
             hop,
             number,
         })
-    }
-
-    /// Imports threads whose ids (report, version, hop, and R-number) count from 1; returns the
-    /// ids they got.
-    pub async fn import_reports(
-        &mut self,
-        permit: &ImportPermit,
-        records: &[ReportRecord],
-    ) -> Result<Vec<ReportId>> {
-        let base = self.import_base().await?;
-        let prepared = prepare_reports(self.backend(), &base, records.to_vec())?;
-        self.import_prepared(permit, prepared).await
     }
 
     /// Writes threads [`prepare_reports`] made ready. Fails, writing nothing, when an item was
