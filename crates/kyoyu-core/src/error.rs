@@ -17,6 +17,8 @@ pub struct CoreError {
     pub detail: Option<Msg>,
     /// For `Internal`: what failed, with its causes (for the log only).
     pub cause: Option<String>,
+    /// For `WorkbookInvalid`: each problem of the uploaded form, by cell.
+    pub problems: Vec<kyoyu_forms::CellError>,
 }
 
 /// What a person reads (the CLI prints it; logs carry it with the code): the detail if
@@ -34,6 +36,9 @@ impl std::fmt::Display for CoreError {
         if let Some(c) = &self.cause {
             write!(f, ": {c}")?;
         }
+        for p in &self.problems {
+            write!(f, "\n  {p}")?;
+        }
         Ok(())
     }
 }
@@ -47,6 +52,15 @@ impl CoreError {
             field: None,
             detail: None,
             cause: None,
+            problems: Vec::new(),
+        }
+    }
+
+    /// An uploaded form has problems, each named by its cell (`workbook_invalid`).
+    pub fn workbook(problems: Vec<kyoyu_forms::CellError>) -> CoreError {
+        CoreError {
+            problems,
+            ..CoreError::new(ErrorCode::WorkbookInvalid)
         }
     }
 
@@ -57,6 +71,7 @@ impl CoreError {
             field: Some(field.into()),
             detail: Some(detail),
             cause: None,
+            problems: Vec::new(),
         }
     }
 
@@ -124,6 +139,7 @@ impl From<Denied> for CoreError {
             field: d.field,
             detail: d.detail,
             cause: None,
+            problems: Vec::new(),
         }
     }
 }

@@ -12,6 +12,7 @@ mod audit;
 mod auth;
 pub mod demo;
 mod directory;
+pub mod documents;
 mod error;
 pub mod generate;
 mod list_cache;

@@ -28,6 +28,8 @@ error_codes! {
     InvalidJson = "invalid_json",
     /// A field is missing or has a value that is not allowed; `field` names it.
     InvalidField = "invalid_field",
+    /// An uploaded form (an .xlsx of a 様式) has problems; `errors` names each by its cell.
+    WorkbookInvalid = "workbook_invalid",
     /// A page form was posted without the session's CSRF token.
     CsrfInvalid = "csrf_invalid",
     /// The body is larger than the limit.

@@ -30,6 +30,20 @@ pub struct ErrorDetail {
     /// The API field path the error is about, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// `workbook_invalid`: every problem of the uploaded form, by cell.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<CellProblem>,
+}
+
+/// One problem of an uploaded form.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CellProblem {
+    /// The cell, e.g. `C23`; empty for the file as a whole.
+    pub cell: String,
+    /// The row's label as the sheet shows it.
+    pub label: String,
+    /// What is wrong, in Japanese.
+    pub message: String,
 }
 
 /// The HTTP status of every error code: the one place that decides it.
@@ -37,9 +51,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
     use ErrorCode::*;
     match code {
         BadRequest | InvalidJson | CsrfInvalid => StatusCode::BAD_REQUEST,
-        InvalidField | RouteNotAllowed | AnonymizeNotAllowed | TlpWidened | SectorFixed => {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
+        InvalidField | WorkbookInvalid | RouteNotAllowed | AnonymizeNotAllowed | TlpWidened
+        | SectorFixed => StatusCode::UNPROCESSABLE_ENTITY,
         TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -70,6 +83,7 @@ pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
     pub field: Option<String>,
+    pub problems: Vec<kyoyu_forms::CellError>,
 }
 
 impl ApiError {
@@ -79,6 +93,7 @@ impl ApiError {
             code,
             message: t(Locale::Ja, &code.message_key()).to_owned(),
             field: None,
+            problems: Vec::new(),
         }
     }
 
@@ -88,6 +103,7 @@ impl ApiError {
             code,
             message: message.into(),
             field: None,
+            problems: Vec::new(),
         }
     }
 
@@ -97,6 +113,7 @@ impl ApiError {
             code: ErrorCode::InvalidField,
             message: message.into(),
             field: Some(field.to_owned()),
+            problems: Vec::new(),
         }
     }
 
@@ -146,6 +163,7 @@ impl From<CoreError> for ApiError {
             code: e.code,
             message,
             field: e.field,
+            problems: e.problems,
         }
     }
 }
@@ -158,6 +176,15 @@ impl IntoResponse for ApiError {
                 code: self.code.code().to_owned(),
                 message: self.message,
                 field: self.field,
+                errors: self
+                    .problems
+                    .into_iter()
+                    .map(|p| CellProblem {
+                        cell: p.cell,
+                        label: p.label,
+                        message: p.message,
+                    })
+                    .collect(),
             },
         };
         let mut res = (status, Json(body)).into_response();

@@ -449,6 +449,23 @@ async fn every_demo_user_sees_exactly_what_the_tlp_table_says() {
     }
 }
 
+/// The text of an answer: an .xlsx (a zip) unpacked, entry by entry.
+fn readable(bytes: &[u8]) -> String {
+    if !bytes.starts_with(b"PK") {
+        return String::from_utf8_lossy(bytes).into_owned();
+    }
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = String::new();
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).unwrap();
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut entry, &mut text).unwrap();
+        out.push_str(&text);
+    }
+    assert!(out.contains("情報連絡様式"), "an unpacked report form");
+    out
+}
+
 #[tokio::test]
 async fn the_reporters_identity_reaches_nobody_past_the_ceptoar() {
     for app in apps().await {
@@ -518,6 +535,11 @@ async fn the_reporters_identity_reaches_nobody_past_the_ceptoar() {
                 "/api/v1/follow-ups".to_owned(),
                 "/api/v1/notifications".to_owned(),
                 "/api/v1/me".to_owned(),
+                format!("/api/v1/reports/{id}/xlsx"),
+                format!("/api/v1/reports/{id}/xlsx?edition=1"),
+                format!("/api/v1/reports/{id}/xlsx?edition=2"),
+                "/api/v1/reports.csv".to_owned(),
+                format!("/api/v1/reports.csv?q={}", "金融デモ事業者1"),
             ];
             let (s, thread) = app
                 .get(&format!("/api/v1/reports/{id}"), Some(&token))
@@ -536,7 +558,7 @@ async fn the_reporters_identity_reaches_nobody_past_the_ceptoar() {
                     .await
                     .unwrap();
                 let status = res.status();
-                let text = String::from_utf8_lossy(&res.bytes().await.unwrap()).into_owned();
+                let text = readable(&res.bytes().await.unwrap());
                 for secret in secrets {
                     assert!(
                         !text.contains(secret),

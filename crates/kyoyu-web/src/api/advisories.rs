@@ -87,7 +87,7 @@ where
 }
 
 impl ListQuery {
-    fn filter(self) -> Result<AdvisoryFilter, ApiError> {
+    pub(crate) fn filter(self) -> Result<AdvisoryFilter, ApiError> {
         let bad =
             |f: &str, key: &'static str| ApiError::field(f, kyoyu_domain::messages::ja(key, &[]));
         let cursor = match self.cursor.filter(|c| !c.is_empty()) {

@@ -2,7 +2,8 @@
 //! through `OpenApiRouter`, so the OpenAPI 3.1 document is generated from the code itself.
 
 mod account;
-mod advisories;
+pub(crate) mod advisories;
+mod documents;
 mod orgs;
 pub mod reports;
 
@@ -30,7 +31,8 @@ use crate::error::ErrorBody;
         (name = "account", description = "自分のアカウントとAPIトークン"),
         (name = "orgs", description = "組織と参照データ"),
         (name = "reports", description = "情報連絡（インシデント報告）"),
-        (name = "advisories", description = "情報提供（注意喚起）と共有範囲の変更依頼")
+        (name = "advisories", description = "情報提供（注意喚起）と共有範囲の変更依頼"),
+        (name = "documents", description = "様式のExcel出力・取り込みと一覧のCSV")
     )
 )]
 struct ApiDoc;
@@ -66,12 +68,19 @@ pub fn routes(max_upload_bytes: usize) -> (Router<AppState>, OpenApiDoc) {
     let uploads = OpenApiRouter::new()
         .routes(routes!(reports::upload))
         .routes(routes!(advisories::upload))
+        .routes(routes!(documents::import_report))
+        .routes(routes!(documents::import_advisory))
         .layer(axum::extract::DefaultBodyLimit::max(
             max_upload_bytes.saturating_add(64 * 1024),
         ));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(uploads)
         .routes(routes!(reports::create, reports::list))
+        .routes(routes!(documents::report_xlsx))
+        .routes(routes!(documents::advisory_xlsx))
+        .routes(routes!(documents::blank_form))
+        .routes(routes!(documents::reports_csv))
+        .routes(routes!(documents::advisories_csv))
         .routes(routes!(reports::get))
         .routes(routes!(reports::drill_report))
         .routes(routes!(reports::follow_up))

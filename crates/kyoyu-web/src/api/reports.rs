@@ -138,7 +138,7 @@ fn time(
 }
 
 impl ListQuery {
-    fn filter(self) -> Result<ReportFilter, ApiError> {
+    pub(crate) fn filter(self) -> Result<ReportFilter, ApiError> {
         let cursor = match self.cursor.filter(|c| !c.is_empty()) {
             Some(c) => Some(
                 c.parse::<i64>()

@@ -1,0 +1,182 @@
+//! The forms and lists as files: `GET …/xlsx` of a report edition or an advisory (the view the
+//! caller has, anonymisation included), blank 様式 under `/api/v1/forms/`, `POST …/import` of
+//! a filled sheet (a draft; every problem by cell, nothing kept), and `GET /api/v1/reports.csv`
+//! / `/api/v1/advisories.csv` with the list's own filters. The core decides what the caller
+//! may see; these handlers only translate HTTP.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use kyoyu_core::ErrorCode;
+use kyoyu_forms::XLSX_TYPE;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::advisories::ListQuery as AdvisoryListQuery;
+use super::reports::{ListQuery as ReportListQuery, file_response, id_of};
+use crate::AppState;
+use crate::auth::{ApiAuth, MaybeAuth};
+use crate::error::{ApiError, ErrorBody};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct EditionQuery {
+    /// The edition (第N報); the latest when absent.
+    pub edition: Option<u32>,
+}
+
+/// A report edition as the Excel 様式 of 図4, as the caller sees it (anonymised where the
+/// caller's view is).
+#[utoipa::path(get, path = "/api/v1/reports/{id}/xlsx", tag = "documents", security((), ("bearer" = [])),
+    params(("id" = String, Path), EditionQuery),
+    responses((status = 200, description = "the .xlsx", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn report_xlsx(
+    State(state): State<AppState>,
+    auth: MaybeAuth,
+    Path(id): Path<String>,
+    q: Result<Query<EditionQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(q) = q.map_err(|e| ApiError::field("edition", e.body_text()))?;
+    let d = state
+        .core
+        .report_xlsx(&auth.actor, id_of(&id)?, q.edition)
+        .await?;
+    Ok(file_response(d))
+}
+
+/// An advisory as the Excel 様式 of 図7, as the caller sees it.
+#[utoipa::path(get, path = "/api/v1/advisories/{id}/xlsx", tag = "documents", security((), ("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, description = "the .xlsx", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn advisory_xlsx(
+    State(state): State<AppState>,
+    auth: MaybeAuth,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let d = state.core.advisory_xlsx(&auth.actor, id_of(&id)?).await?;
+    Ok(file_response(d))
+}
+
+/// A blank 様式 to fill by hand: `report.xlsx` (図4) or `advisory.xlsx` (図7).
+#[utoipa::path(get, path = "/api/v1/forms/{file}", tag = "documents", security(("bearer" = [])),
+    params(("file" = String, Path, description = "`report.xlsx` or `advisory.xlsx`")),
+    responses((status = 200, description = "the .xlsx", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn blank_form(
+    State(state): State<AppState>,
+    _auth: ApiAuth,
+    Path(file): Path<String>,
+) -> Result<Response, ApiError> {
+    let which = file.strip_suffix(".xlsx").ok_or_else(ApiError::not_found)?;
+    Ok(file_response(state.core.blank_xlsx(which)?))
+}
+
+/// The body must be an .xlsx (or arbitrary bytes, as some clients send files).
+fn xlsx_body(headers: &HeaderMap, body: &Bytes) -> Result<(), ApiError> {
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !(ct.starts_with(XLSX_TYPE) || ct.starts_with("application/octet-stream")) {
+        return Err(ApiError::new(ErrorCode::UnsupportedMediaType));
+    }
+    if body.is_empty() {
+        return Err(ApiError::field(
+            "body",
+            kyoyu_domain::messages::ja("api.empty_body", &[]),
+        ));
+    }
+    Ok(())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ImportQuery {
+    /// Import as the next edition (続報) of this thread instead of a new report.
+    pub follow_up_of: Option<String>,
+}
+
+/// A filled 図4 sheet (the body, as
+/// `application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`) becomes a draft of
+/// the caller's organisation. Any problem: 422 `workbook_invalid` with every problem by cell,
+/// and nothing is created.
+#[utoipa::path(post, path = "/api/v1/reports/import", tag = "documents", security(("bearer" = [])),
+    params(ImportQuery),
+    request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    responses((status = 201, description = "the draft thread", body = Object), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn import_report(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    q: Result<Query<ImportQuery>, axum::extract::rejection::QueryRejection>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let Query(q) = q.map_err(|e| ApiError::field("follow_up_of", e.body_text()))?;
+    xlsx_body(&headers, &body)?;
+    let into = q
+        .follow_up_of
+        .filter(|s| !s.is_empty())
+        .map(|s| id_of(&s))
+        .transpose()?;
+    let thread = state
+        .core
+        .import_report_xlsx(&auth.session, &body, into)
+        .await?;
+    Ok((StatusCode::CREATED, Json(thread)).into_response())
+}
+
+/// A filled 図7 sheet becomes NISC's draft advisory (NISC only).
+#[utoipa::path(post, path = "/api/v1/advisories/import", tag = "documents", security(("bearer" = [])),
+    request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    responses((status = 201, description = "the draft advisory", body = Object), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn import_advisory(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    xlsx_body(&headers, &body)?;
+    let view = state
+        .core
+        .import_advisory_xlsx(&auth.session, &body)
+        .await?;
+    Ok((StatusCode::CREATED, Json(view)).into_response())
+}
+
+/// The report list as CSV for Excel (UTF-8 with BOM): every thread the caller may see that
+/// matches the list's filters (`cursor` and `limit` are ignored), up to 100,000 rows.
+#[utoipa::path(get, path = "/api/v1/reports.csv", tag = "documents", security((), ("bearer" = [])), params(ReportListQuery),
+    responses((status = 200, description = "CSV", content_type = "text/csv"), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn reports_csv(
+    State(state): State<AppState>,
+    auth: MaybeAuth,
+    query: Result<Query<ReportListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::field("query", e.body_text()))?;
+    let mut filter = query.filter()?;
+    filter.cursor = None;
+    let d = state.core.reports_csv(&auth.actor, &filter).await?;
+    Ok(file_response(d))
+}
+
+/// The advisory list as CSV for Excel, with the list's filters.
+#[utoipa::path(get, path = "/api/v1/advisories.csv", tag = "documents", security((), ("bearer" = [])), params(AdvisoryListQuery),
+    responses((status = 200, description = "CSV", content_type = "text/csv"), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn advisories_csv(
+    State(state): State<AppState>,
+    auth: MaybeAuth,
+    query: Result<Query<AdvisoryListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::field("query", e.body_text()))?;
+    let mut filter = query.filter()?;
+    filter.cursor = None;
+    let d = state.core.advisories_csv(&auth.actor, &filter).await?;
+    Ok(file_response(d))
+}
