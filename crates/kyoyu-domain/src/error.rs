@@ -95,6 +95,8 @@ error_codes! {
     // --- the service ---
     /// The service failed; nothing the client sent caused it. The cause is in the log.
     Internal = "internal",
+    /// PDF output needs headless Chromium, which this installation does not have.
+    PdfUnavailable = "pdf_unavailable",
 }
 
 impl ErrorCode {

@@ -192,6 +192,8 @@ struct Styles {
     time: Format,
     check: Format,
     hint: Format,
+    /// Text that a spreadsheet would take for a formula when edited: kept text (`'` prefix).
+    quoted: Format,
 }
 
 impl Styles {
@@ -218,6 +220,7 @@ impl Styles {
             time: boxed().set_num_format("yyyy/mm/dd hh:mm"),
             check: boxed().set_align(FormatAlign::Center),
             hint: boxed().set_font_color(Color::RGB(0x595959)),
+            quoted: boxed().set_quote_prefix(),
         }
     }
 }
@@ -253,6 +256,9 @@ fn write_val(
 ) -> Result<(), XlsxError> {
     match v {
         Val::Empty => ws.write_blank(row, col, f).map(|_| ()),
+        Val::Text(t) if t.starts_with(['=', '+', '-', '@']) => ws
+            .write_string_with_format(row, col, t, &s.quoted)
+            .map(|_| ()),
         Val::Text(t) => ws.write_string_with_format(row, col, t, f).map(|_| ()),
         Val::Int(n) => ws
             .write_number_with_format(row, col, *n as f64, f)

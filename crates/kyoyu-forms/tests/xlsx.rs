@@ -272,3 +272,83 @@ fn openpyxl_finds_the_labels_and_lists_and_a_hand_edited_sheet_gets_one_error_pe
         )
     );
 }
+
+/// Lists every cell openpyxl finds that holds a formula, and every cell holding the payload.
+const CELL_TYPES: &str = r#"
+import json, sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+formulas, payloads = [], []
+for ws in wb.worksheets:
+    for row in ws.iter_rows():
+        for c in row:
+            if c.data_type == "f":
+                formulas.append(f"{ws.title}!{c.coordinate}")
+            if isinstance(c.value, str) and "<script>" in c.value:
+                payloads.append(c.coordinate)
+                if not c.quotePrefix:
+                    formulas.append(f"{ws.title}!{c.coordinate} (no quote prefix)")
+print(json.dumps({"formulas": formulas, "payloads": payloads}))
+"#;
+
+#[test]
+fn formula_and_script_payloads_in_every_text_field_stay_inert_text() {
+    let Some(py) = python() else { return };
+    let r = reference();
+    let payload = "=HYPERLINK(\"http://evil.example\",\"x\")<script>alert(1)</script>";
+    let mut f = fig5();
+    let p = |s: &str| format!("{payload}{s}");
+    f.contact.organization = p("省");
+    f.contact.department = p("課");
+    f.contact.person = p("太郎");
+    f.contact.fax = p("");
+    f.tlp_note = p("");
+    f.operator_name = Some(p(""));
+    if let Some(s) = f.summary.as_mut() {
+        s.occurred_at_note = Some(p(""));
+        s.affected_system = Some(p(""));
+        s.description = Some(p(""));
+    }
+    if let Some(i) = f.impact.as_mut() {
+        i.note = Some(p(""));
+    }
+    if let Some(e) = f.external.as_mut() {
+        e.press_note = Some(p(""));
+        e.other_contacts = Some(p(""));
+    }
+    f.lessons = Some(p(""));
+    for row in &mut f.timeline {
+        row.text = p("");
+    }
+    let texts = f
+        .texts()
+        .iter()
+        .filter(|(_, t)| t.contains("<script>"))
+        .count();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("payload.xlsx");
+    let bytes = report::export(&f, &r).unwrap();
+    std::fs::write(&path, &bytes).unwrap();
+    let out = Command::new(py)
+        .args(["-c", CELL_TYPES])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let found: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        found["formulas"],
+        serde_json::json!([]),
+        "no cell is a formula"
+    );
+    assert_eq!(
+        found["payloads"].as_array().unwrap().len(),
+        texts,
+        "each text is a plain string cell"
+    );
+    // And it reads back as the same text.
+    assert_eq!(report::import(&bytes, &r).unwrap(), f);
+}

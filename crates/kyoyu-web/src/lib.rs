@@ -7,6 +7,7 @@ mod auth;
 mod error;
 mod json;
 mod metrics;
+mod pdf;
 mod ui;
 
 use std::net::SocketAddr;
@@ -38,6 +39,9 @@ pub struct WebConfig {
     pub max_attachment_bytes: usize,
     /// The password of the zip a sample is served in.
     pub sample_zip_password: String,
+    /// Headless Chromium for PDF output: a command on `PATH` or a path; `None` looks for
+    /// `chromium`, `chromium-browser` or `google-chrome`. Without one, PDFs answer 503.
+    pub pdf_chromium: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -49,6 +53,7 @@ impl Default for WebConfig {
             max_json_bytes: 1024 * 1024,
             max_attachment_bytes: 20 * 1024 * 1024,
             sample_zip_password: "infected".to_owned(),
+            pdf_chromium: None,
         }
     }
 }
@@ -59,16 +64,19 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     pub metrics: Arc<Metrics>,
     pub(crate) login_throttle: Arc<auth::LoginThrottle>,
+    pub(crate) pdf: Arc<pdf::Renderer>,
 }
 
 impl AppState {
     pub fn new(core: Core, config: WebConfig) -> AppState {
         let throttle = auth::LoginThrottle::new(config.login_attempts_per_minute);
+        let pdf = pdf::Renderer::new(config.pdf_chromium.as_deref());
         AppState {
             core,
             config: Arc::new(config),
             metrics: Arc::new(Metrics::new()),
             login_throttle: Arc::new(throttle),
+            pdf: Arc::new(pdf),
         }
     }
 }

@@ -293,3 +293,133 @@ async fn lists_come_as_csv_for_excel_with_formulas_made_inert() {
         app.db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn the_pages_offer_the_files_and_take_a_filled_sheet_with_the_sessions_csrf_token() {
+    for app in apps().await {
+        let op = app.login(OP).await;
+        let (_, t) = app
+            .post(
+                "/api/v1/reports",
+                &op,
+                json!({ "form": form_for("金融デモ事業者1", "finance", "green"), "route": { "to": "fsa" }, "submit": true }),
+            )
+            .await;
+        let id = t["id"].as_i64().unwrap();
+        let ui = app.ui_login(OP).await;
+        let page = ui
+            .get(app.url(&format!("/reports/{id}")))
+            .send()
+            .await
+            .unwrap();
+        let html = page.text().await.unwrap();
+        assert!(
+            html.contains(&format!("/reports/{id}/export.xlsx")),
+            "the thread offers the Excel form"
+        );
+        let res = ui
+            .get(app.url(&format!("/reports/{id}/export.xlsx")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.headers()["content-type"], XLSX);
+        let xlsx = res.bytes().await.unwrap().to_vec();
+        let list = ui
+            .get(app.url("/reports?tlp=green"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let link = list
+            .split("id=\"export-csv\"")
+            .next()
+            .and_then(|before| before.rsplit("href=\"").next())
+            .unwrap_or_default();
+        assert!(
+            link.starts_with("/reports/export.csv?") && link.contains("tlp=green"),
+            "the list offers its CSV with its filters: {link}"
+        );
+        let res = ui
+            .get(app.url("/reports/export.csv?tlp=green"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert!(res.text().await.unwrap().contains("金融"));
+
+        let new = ui
+            .get(app.url("/reports/new"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(new.contains("id=\"import-xlsx\"") && new.contains("/forms/report.xlsx"));
+        let marker = "name=\"_csrf\" value=\"";
+        let start = new.find(marker).unwrap() + marker.len();
+        let csrf = new[start..].split('"').next().unwrap().to_owned();
+        let form = |token: &str, bytes: Vec<u8>| {
+            reqwest::multipart::Form::new()
+                .text("_csrf", token.to_owned())
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(bytes).file_name("様式.xlsx"),
+                )
+        };
+        let before = drafts(&app, &op).await;
+        let res = ui
+            .post(app.url("/reports/import"))
+            .multipart(form("forged", xlsx.clone()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+        // A blank sheet: the page lists the problems by cell.
+        let blank = ui
+            .get(app.url("/forms/report.xlsx"))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+            .to_vec();
+        let res = ui
+            .post(app.url("/reports/import"))
+            .multipart(form(&csrf, blank))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let text = res.text().await.unwrap();
+        assert!(
+            text.contains("class=\"problems\"") && text.contains("担当者名"),
+            "{text}"
+        );
+        assert_eq!(drafts(&app, &op).await, before, "nothing kept");
+        let res = ui
+            .post(app.url("/reports/import"))
+            .multipart(form(&csrf, xlsx))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let to = res.headers()["location"].to_str().unwrap().to_owned();
+        assert!(to.ends_with("?done=imported"), "{to}");
+        let page = ui
+            .get(app.url(&to))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("Excel様式から下書きを作成しました"));
+        assert_eq!(drafts(&app, &op).await, before + 1);
+        app.db.cleanup().await;
+    }
+}

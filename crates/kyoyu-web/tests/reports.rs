@@ -588,16 +588,15 @@ async fn the_reporters_identity_reaches_nobody_past_the_ceptoar() {
                 "/inbox?box=sent".to_owned(),
                 "/inbox?box=drafts".to_owned(),
                 "/follow-ups".to_owned(),
+                format!("/reports/{id}/export.xlsx"),
+                "/reports/export.csv".to_owned(),
             ] {
                 let res = ui.get(app.url(&path)).send().await.unwrap();
                 let status = res.status();
                 assert!(status.as_u16() < 500, "{email} {path} → {status}");
                 // The search box shows back what the user typed; that is not a disclosure.
-                let text = res
-                    .text()
-                    .await
-                    .unwrap()
-                    .replace("value=\"金融デモ事業者1\"", "");
+                let text =
+                    readable(&res.bytes().await.unwrap()).replace("value=\"金融デモ事業者1\"", "");
                 for secret in secrets {
                     assert!(
                         !text.contains(secret),

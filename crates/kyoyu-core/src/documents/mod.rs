@@ -10,7 +10,7 @@ mod xlsx;
 pub use crate::reports::Download;
 
 /// `R1-2_第2報_情報連絡様式.xlsx`: the number when there is one, the edition, the form.
-fn file_name(number: Option<&str>, edition: u32, form: &str, ext: &str) -> String {
+pub fn file_name(number: Option<&str>, edition: u32, form: &str, ext: &str) -> String {
     let mut name = String::new();
     if let Some(n) = number.filter(|n| !n.is_empty()) {
         name.push_str(n);

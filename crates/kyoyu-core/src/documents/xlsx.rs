@@ -41,7 +41,7 @@ impl Core {
         form.number = ed.number.clone();
         form.exercise = form.exercise || thread.exercise;
         let bytes = report::export(&form, &self.reference()).map_err(CoreError::internal)?;
-        self.audit_export(actor, "report", id.0, thread.tlp, "xlsx")
+        self.record_export(actor, "report", id.0, thread.tlp, "xlsx")
             .await;
         Ok(xlsx(
             file_name(ed.number.as_deref(), ed.edition, report::SHEET, "xlsx"),
@@ -55,7 +55,7 @@ impl Core {
         let mut form = view.form.clone();
         form.number = view.number.clone();
         let bytes = advisory::export(&form, &self.reference()).map_err(CoreError::internal)?;
-        self.audit_export(actor, "advisory", id.0, view.tlp, "xlsx")
+        self.record_export(actor, "advisory", id.0, view.tlp, "xlsx")
             .await;
         Ok(xlsx(
             file_name(
@@ -115,15 +115,8 @@ impl Core {
         self.create_advisory(s, form, &[]).await
     }
 
-    /// Records that `actor` took an item out of kyoyu as a file.
-    pub(crate) async fn audit_export(
-        &self,
-        actor: &Actor,
-        kind: &str,
-        id: i64,
-        tlp: Tlp,
-        format: &str,
-    ) {
+    /// Records that `actor` took an item out of kyoyu as a file (`xlsx`, `pdf`, …).
+    pub async fn record_export(&self, actor: &Actor, kind: &str, id: i64, tlp: Tlp, format: &str) {
         if tlp != Tlp::White {
             self.audit_read(
                 actor,

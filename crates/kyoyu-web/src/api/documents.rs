@@ -10,6 +10,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kyoyu_core::ErrorCode;
+use kyoyu_core::documents::Download;
+use kyoyu_domain::policy::Actor;
+use kyoyu_domain::{AdvisoryId, ReportId};
 use kyoyu_forms::XLSX_TYPE;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -179,4 +182,95 @@ pub async fn advisories_csv(
     filter.cursor = None;
     let d = state.core.advisories_csv(&auth.actor, &filter).await?;
     Ok(file_response(d))
+}
+
+fn pdf_download(name: String, bytes: Vec<u8>) -> Download {
+    Download {
+        file_name: name,
+        content_type: "application/pdf".to_owned(),
+        bytes,
+        zipped: false,
+    }
+}
+
+/// A report edition as PDF, laid out like the printed 様式 of 図4: Japanese font embedded,
+/// 令和 dates, the TLP in colour in the header and footer of every page, page numbers.
+#[utoipa::path(get, path = "/api/v1/reports/{id}/pdf", tag = "documents", security((), ("bearer" = [])),
+    params(("id" = String, Path), EditionQuery),
+    responses((status = 200, description = "the PDF", content_type = "application/pdf"),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 503, description = "no Chromium on this server", body = ErrorBody)))]
+pub async fn report_pdf(
+    State(state): State<AppState>,
+    auth: MaybeAuth,
+    Path(id): Path<String>,
+    q: Result<Query<EditionQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(q) = q.map_err(|e| ApiError::field("edition", e.body_text()))?;
+    let d = report_pdf_file(&state, &auth.actor, id_of(&id)?, q.edition).await?;
+    Ok(file_response(d))
+}
+
+/// The PDF of a report edition as `actor` sees it (the page routes share it).
+pub(crate) async fn report_pdf_file(
+    state: &AppState,
+    actor: &Actor,
+    id: ReportId,
+    edition: Option<u32>,
+) -> Result<Download, ApiError> {
+    let t = state.core.get_report(actor, id).await?;
+    let tpl = crate::ui::reports::report_print(&t, edition).ok_or_else(ApiError::not_found)?;
+    let ed = edition
+        .or_else(|| t.editions.last().map(|e| e.edition))
+        .unwrap_or(1);
+    let number = t
+        .editions
+        .iter()
+        .find(|e| e.edition == ed)
+        .and_then(|e| e.number.clone());
+    let bytes = state.pdf.pdf(&crate::pdf::page_html(&tpl)?).await?;
+    state
+        .core
+        .record_export(actor, "report", id.0, t.tlp, "pdf")
+        .await;
+    let name =
+        kyoyu_core::documents::file_name(number.as_deref(), ed, kyoyu_forms::report::SHEET, "pdf");
+    Ok(pdf_download(name, bytes))
+}
+
+/// An advisory as PDF, laid out like the printed 様式 of 図7.
+#[utoipa::path(get, path = "/api/v1/advisories/{id}/pdf", tag = "documents", security((), ("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, description = "the PDF", content_type = "application/pdf"),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 503, description = "no Chromium on this server", body = ErrorBody)))]
+pub async fn advisory_pdf(
+    State(state): State<AppState>,
+    auth: MaybeAuth,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let d = advisory_pdf_file(&state, &auth.actor, id_of(&id)?).await?;
+    Ok(file_response(d))
+}
+
+/// The PDF of an advisory as `actor` sees it (the page routes share it).
+pub(crate) async fn advisory_pdf_file(
+    state: &AppState,
+    actor: &Actor,
+    id: AdvisoryId,
+) -> Result<Download, ApiError> {
+    let v = state.core.get_advisory(actor, id).await?;
+    let tpl = crate::ui::advisories::advisory_print(state, &v);
+    let bytes = state.pdf.pdf(&crate::pdf::page_html(&tpl)?).await?;
+    state
+        .core
+        .record_export(actor, "advisory", id.0, v.tlp, "pdf")
+        .await;
+    let name = kyoyu_core::documents::file_name(
+        v.number.as_deref(),
+        v.form.edition,
+        kyoyu_forms::advisory::SHEET,
+        "pdf",
+    );
+    Ok(pdf_download(name, bytes))
 }

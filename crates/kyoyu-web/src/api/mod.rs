@@ -3,7 +3,7 @@
 
 mod account;
 pub(crate) mod advisories;
-mod documents;
+pub(crate) mod documents;
 mod orgs;
 pub mod reports;
 
@@ -78,6 +78,8 @@ pub fn routes(max_upload_bytes: usize) -> (Router<AppState>, OpenApiDoc) {
         .routes(routes!(reports::create, reports::list))
         .routes(routes!(documents::report_xlsx))
         .routes(routes!(documents::advisory_xlsx))
+        .routes(routes!(documents::report_pdf))
+        .routes(routes!(documents::advisory_pdf))
         .routes(routes!(documents::blank_form))
         .routes(routes!(documents::reports_csv))
         .routes(routes!(documents::advisories_csv))

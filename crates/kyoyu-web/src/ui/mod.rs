@@ -3,7 +3,8 @@
 //! the binary, so nothing is fetched from elsewhere (the service runs on closed networks).
 
 mod account;
-mod advisories;
+pub(crate) mod advisories;
+mod documents;
 mod pages;
 mod report_form;
 pub(crate) mod reports;
@@ -141,10 +142,17 @@ pub struct MessageTpl {
     pub chrome: Chrome,
     pub heading: String,
     pub message: String,
+    /// Itemised problems (e.g. of an uploaded form, by cell).
+    pub details: Vec<String>,
 }
 
 /// A Japanese error page with the right status.
 pub fn error_page(status: StatusCode, message: &str) -> Response {
+    error_page_with(status, message, Vec::new())
+}
+
+/// A Japanese error page listing `details` under the message.
+pub fn error_page_with(status: StatusCode, message: &str, details: Vec<String>) -> Response {
     let tpl = MessageTpl {
         l: JA,
         chrome: Chrome {
@@ -155,6 +163,7 @@ pub fn error_page(status: StatusCode, message: &str) -> Response {
         },
         heading: messages::t(Locale::Ja, "error_page.title").to_owned(),
         message: message.to_owned(),
+        details,
     };
     render(status, &tpl)
 }
@@ -162,7 +171,8 @@ pub fn error_page(status: StatusCode, message: &str) -> Response {
 /// The page for a use-case error: same status and message as the API would give.
 pub fn core_error_page(e: CoreError) -> Response {
     let api = ApiError::from(e);
-    error_page(api.status(), &api.message)
+    let details = api.problems.iter().map(|p| p.to_string()).collect();
+    error_page_with(api.status(), &api.message, details)
 }
 
 /// A file posted from a page: the CSRF-checked `kind` and `file` (name, content type, bytes),
@@ -251,7 +261,22 @@ pub fn routes(max_upload_bytes: usize) -> Router<AppState> {
                 max_upload_bytes.saturating_add(64 * 1024),
             )),
         )
+        .route(
+            "/reports/import",
+            post(documents::import_report).layer(axum::extract::DefaultBodyLimit::max(
+                max_upload_bytes.saturating_add(64 * 1024),
+            )),
+        )
         .route("/static/kyoyu.css", get(stylesheet))
+        .route("/reports/export.csv", get(documents::reports_csv))
+        .route("/reports/{id}/export.xlsx", get(documents::report_xlsx))
+        .route("/reports/{id}/export.pdf", get(documents::report_pdf))
+        .route(
+            "/advisories/{id}/export.xlsx",
+            get(documents::advisory_xlsx),
+        )
+        .route("/advisories/{id}/export.pdf", get(documents::advisory_pdf))
+        .route("/forms/{file}", get(documents::blank_form))
         .route("/login", get(pages::login_page).post(pages::login_submit))
         .route("/logout", post(pages::logout))
         .route("/", get(pages::home))

@@ -310,6 +310,7 @@ async fn coming(state: AppState, auth: PageAuth, active: &'static str, key: &str
         chrome: Chrome::for_session(&state, &auth.session, active).await,
         heading: t(Locale::Ja, key).to_owned(),
         message: t(Locale::Ja, "nav.coming").to_owned(),
+        details: Vec::new(),
     };
     render(StatusCode::OK, &tpl)
 }

@@ -156,11 +156,9 @@ pub fn when(t: &Option<chrono::DateTime<chrono::FixedOffset>>) -> String {
         .unwrap_or_default()
 }
 
-/// A datetime the way the paper forms print it (「2026年11月22日 09時30分」).
+/// A datetime the way the paper forms print it, in the era calendar (「令和8年11月22日 09時30分」).
 pub fn print_time(t: &chrono::DateTime<chrono::FixedOffset>) -> String {
-    t.with_timezone(&jst())
-        .format(t_ja("print.datetime_format"))
-        .to_string()
+    kyoyu_domain::wareki::era_datetime(t.with_timezone(&jst()).naive_local())
 }
 
 /// 「第N報」.

@@ -23,7 +23,7 @@ pub use drill::drill;
 pub use follow_up::{follow_up, follow_up_form};
 pub use form::{create, edit_form, new_form, update};
 pub use list::list;
-pub use print::print;
+pub use print::{advisory_print, print};
 pub use scope_requests::{decide, scope_requests};
 pub use view::view;
 

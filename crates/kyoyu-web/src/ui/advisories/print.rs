@@ -7,6 +7,8 @@ use kyoyu_domain::advisory::{by_ministry, field_label};
 use kyoyu_domain::messages::ja;
 use kyoyu_domain::{Severity, Tlp};
 
+use kyoyu_core::advisories::AdvisoryView;
+
 use super::view_or_page;
 use crate::AppState;
 use crate::auth::MaybePageAuth;
@@ -28,6 +30,11 @@ pub async fn print(
         Ok(v) => v,
         Err(r) => return r,
     };
+    render(StatusCode::OK, &advisory_print(&state, &v))
+}
+
+/// The printable form of an advisory as the caller sees it.
+pub fn advisory_print(state: &AppState, v: &AdvisoryView) -> PrintTpl {
     let f = &v.form;
     let reference = state.core.reference();
     let recipients = by_ministry(&f.recipients)
@@ -85,7 +92,7 @@ pub async fn print(
             ),
         ),
     ];
-    let tpl = PrintTpl {
+    PrintTpl {
         l: JA,
         back_url: format!("/advisories/{}", v.id),
         form_title: format!(
@@ -95,8 +102,8 @@ pub async fn print(
         ),
         heading: v.title.clone(),
         tlp_note: f.tlp_note.clone(),
+        tlp: v.tlp,
         rows,
         timeline: Vec::new(),
-    };
-    render(StatusCode::OK, &tpl)
+    }
 }

@@ -40,6 +40,8 @@ struct ViewTpl {
     error: Option<String>,
     is_nisc: bool,
     show_drill: bool,
+    /// This server renders PDFs (headless Chromium is installed).
+    pdf: bool,
     tlp: Opt,
     provided_at: String,
     recipients: String,
@@ -106,6 +108,7 @@ pub(super) async fn show(
         notice,
         error,
         is_nisc,
+        pdf: state.pdf.available(),
         show_drill: is_nisc
             || v.deliveries.iter().any(|d| {
                 Some(&d.from.code) != Some(&"nisc".to_owned()) && d.from.code != d.org.code

@@ -45,6 +45,8 @@ struct FormTpl {
     presses: Vec<Opt>,
     route_targets: Vec<OrgRef>,
     offer_anonymize: bool,
+    /// The new-report page also takes a filled Excel 様式.
+    show_import: bool,
 }
 
 pub(super) struct FormPage {
@@ -98,6 +100,7 @@ pub(super) async fn form_page(
     let tpl = FormTpl {
         l: JA,
         chrome: Chrome::for_session(state, s, "reports").await,
+        show_import: page.post_url == "/reports/new",
         heading: page.heading,
         post_url: page.post_url,
         edition: page.edition,

@@ -74,6 +74,8 @@ struct ListTpl {
     tlp: String,
     rows: Vec<Row>,
     next_url: Option<String>,
+    /// The list as CSV, with the same filters (the report list only).
+    csv_url: Option<String>,
 }
 
 fn can_file(s: &Session) -> bool {
@@ -92,6 +94,30 @@ pub struct ListQuery {
     cursor: String,
 }
 
+impl ListQuery {
+    /// The filter the list page applies (the CSV download applies the same).
+    pub fn filter(&self) -> ReportFilter {
+        ReportFilter {
+            sector: Some(self.sector.clone()).filter(|s| !s.is_empty()),
+            tlp: self.tlp.parse().ok(),
+            q: Some(self.q.clone()).filter(|s| !s.trim().is_empty()),
+            cursor: self.cursor.parse().ok(),
+            limit: Some(50),
+            ..Default::default()
+        }
+    }
+
+    /// The same filter as query parameters, for links.
+    pub fn params(&self) -> String {
+        format!(
+            "q={}&sector={}&tlp={}",
+            urlencode(&self.q),
+            urlencode(&self.sector),
+            urlencode(&self.tlp)
+        )
+    }
+}
+
 /// The report list; without a session, the public list of released White reports.
 pub async fn list(
     State(state): State<AppState>,
@@ -99,26 +125,15 @@ pub async fn list(
     q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let q = q.map(|Query(q)| q).unwrap_or_default();
-    let filter = ReportFilter {
-        sector: Some(q.sector.clone()).filter(|s| !s.is_empty()),
-        tlp: q.tlp.parse().ok(),
-        q: Some(q.q.clone()).filter(|s| !s.trim().is_empty()),
-        cursor: q.cursor.parse().ok(),
-        limit: Some(50),
-        ..Default::default()
-    };
+    let filter = q.filter();
     let page = match state.core.list_reports(&auth.actor(), &filter).await {
         Ok(p) => std::sync::Arc::unwrap_or_clone(p),
         Err(e) => return core_error_page(e),
     };
-    let next_url = page.next_cursor.map(|c| {
-        format!(
-            "/reports?q={}&sector={}&tlp={}&cursor={c}",
-            urlencode(&q.q),
-            urlencode(&q.sector),
-            urlencode(&q.tlp)
-        )
-    });
+    let next_url = page
+        .next_cursor
+        .map(|c| format!("/reports?{}&cursor={c}", q.params()));
+    let csv_url = format!("/reports/export.csv?{}", q.params());
     let tpl = ListTpl {
         l: JA,
         chrome: Chrome::for_visitor(&state, auth.session.as_ref(), "reports").await,
@@ -133,6 +148,7 @@ pub async fn list(
         tlp: q.tlp,
         rows: rows(page.items, state.core.now()),
         next_url,
+        csv_url: Some(csv_url),
     };
     render(StatusCode::OK, &tpl)
 }
@@ -216,6 +232,7 @@ pub async fn inbox(
         next_url: page
             .next_cursor
             .map(|c| format!("/inbox?box={}&cursor={c}", urlencode(&q.which))),
+        csv_url: None,
     };
     render(StatusCode::OK, &tpl)
 }
@@ -255,6 +272,7 @@ pub async fn follow_ups(
         next_url: page
             .next_cursor
             .map(|c| format!("/follow-ups?cursor={}", urlencode(&c))),
+        csv_url: None,
     };
     render(StatusCode::OK, &tpl)
 }

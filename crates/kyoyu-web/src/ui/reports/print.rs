@@ -15,11 +15,11 @@ use super::form::thread_or_page;
 use super::thread::heading_of;
 use crate::AppState;
 use crate::auth::MaybePageAuth;
-use crate::ui::report_form::jst;
 use crate::ui::widgets::{
-    edition_label, marks, not_found_page, print_time, t_ja, when, yes_no_marks,
+    drill_prefix, edition_label, marks, not_found_page, print_time, t_ja, yes_no_marks,
 };
 use crate::ui::{JA, L, render};
+use kyoyu_core::reports::ReportThread;
 
 #[derive(Template)]
 #[template(path = "report_print.html")]
@@ -29,6 +29,8 @@ pub struct PrintTpl {
     pub form_title: String,
     pub heading: String,
     pub tlp_note: String,
+    /// The scope printed on every page of a PDF.
+    pub tlp: Tlp,
     pub rows: Vec<(String, String)>,
     pub timeline: Vec<(String, String)>,
 }
@@ -43,10 +45,23 @@ pub async fn print(
         Ok(t) => t,
         Err(r) => return r,
     };
-    let Some(v) = t.current() else {
-        return not_found_page();
-    };
-    let f = &v.form;
+    match report_print(&t, None) {
+        Some(tpl) => render(StatusCode::OK, &tpl),
+        None => not_found_page(),
+    }
+}
+
+/// The printable form of an edition (the latest when `edition` is `None`) as the caller sees
+/// it; `None` when there is no such edition.
+pub fn report_print(t: &ReportThread, edition: Option<u32>) -> Option<PrintTpl> {
+    let ed = match edition {
+        Some(n) => t.editions.iter().find(|e| e.edition == n),
+        None => t.editions.last(),
+    }?;
+    let v = ed.latest()?;
+    let mut form = v.form.clone();
+    form.number = ed.number.clone();
+    let f = &form;
     let s = f.summary.clone().unwrap_or_default();
     let i = f.impact.clone().unwrap_or_default();
     let e = f.external.clone().unwrap_or_default();
@@ -131,14 +146,20 @@ pub async fn print(
             ja(
                 "print.report_summary",
                 &[
-                    ("occurred", &when(&s.occurred_at)),
+                    (
+                        "occurred",
+                        &s.occurred_at.as_ref().map(print_time).unwrap_or_default(),
+                    ),
                     (
                         "note",
                         &s.occurred_at_note
                             .map(|n| format!("（{n}）"))
                             .unwrap_or_default(),
                     ),
-                    ("discovered", &when(&s.discovered_at)),
+                    (
+                        "discovered",
+                        &s.discovered_at.as_ref().map(print_time).unwrap_or_default(),
+                    ),
                     ("system", &opt(&s.affected_system)),
                     ("description", &opt(&s.description)),
                 ],
@@ -199,25 +220,18 @@ pub async fn print(
             ),
         ),
     ];
-    let tpl = PrintTpl {
+    Some(PrintTpl {
         l: JA,
         back_url: format!("/reports/{}", t.id),
-        form_title: t_ja("report.form_title").to_owned(),
-        heading: heading_of(&t),
+        form_title: format!("{}{}", drill_prefix(t.exercise), t_ja("report.form_title")),
+        heading: heading_of(t),
+        tlp: t.tlp,
         tlp_note: f.tlp_note.clone(),
         rows,
         timeline: f
             .timeline
             .iter()
-            .map(|r| {
-                (
-                    r.at.with_timezone(&jst())
-                        .format("%Y-%m-%d %H:%M")
-                        .to_string(),
-                    r.text.clone(),
-                )
-            })
+            .map(|r| (print_time(&r.at), r.text.clone()))
             .collect(),
-    };
-    render(StatusCode::OK, &tpl)
+    })
 }

@@ -61,6 +61,8 @@ pub struct AttachmentLine {
 struct ThreadTpl {
     l: L,
     chrome: Chrome,
+    /// This server renders PDFs (headless Chromium is installed).
+    pdf: bool,
     heading: String,
     notice: Option<String>,
     error: Option<String>,
@@ -389,6 +391,7 @@ pub(super) async fn show_thread(
     let tpl = ThreadTpl {
         l: JA,
         chrome: Chrome::for_visitor(state, auth.session(), "reports").await,
+        pdf: state.pdf.available(),
         heading: heading_of(&t),
         notice,
         error,
@@ -453,8 +456,12 @@ pub async fn thread(
         Err(r) => return r,
     };
     let done = q.map(|Query(q)| q.done).unwrap_or_default();
-    let notice = ["sent", "drafted", "forwarded", "attached"]
-        .contains(&done.as_str())
-        .then(|| t_ja(&format!("report.done_{done}")).to_owned());
+    let notice = match done.as_str() {
+        "imported" => Some(t_ja("documents.imported").to_owned()),
+        d if ["sent", "drafted", "forwarded", "attached"].contains(&d) => {
+            Some(t_ja(&format!("report.done_{d}")).to_owned())
+        }
+        _ => None,
+    };
     show_thread(&state, &auth, t, notice, None).await
 }

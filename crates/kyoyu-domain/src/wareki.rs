@@ -1,0 +1,63 @@
+//! Dates in the Japanese era calendar (和暦), as the printed forms carry them: 令和元年5月20日.
+//! The first year of an era is 元年; dates before 昭和 are left in the Western calendar.
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
+
+/// The eras, newest first: name and first day.
+const ERAS: [(&str, i32, u32, u32); 3] = [
+    ("令和", 2019, 5, 1),
+    ("平成", 1989, 1, 8),
+    ("昭和", 1926, 12, 25),
+];
+
+/// `令和元年5月20日`.
+pub fn era_date(d: NaiveDate) -> String {
+    for (name, y, m, day) in ERAS {
+        if NaiveDate::from_ymd_opt(y, m, day).is_some_and(|start| d >= start) {
+            let n = d.year() - y + 1;
+            let year = if n == 1 {
+                "元".to_owned()
+            } else {
+                n.to_string()
+            };
+            return format!("{name}{year}年{}月{}日", d.month(), d.day());
+        }
+    }
+    format!("{}年{}月{}日", d.year(), d.month(), d.day())
+}
+
+/// `令和元年5月20日 13時05分`.
+pub fn era_datetime(t: NaiveDateTime) -> String {
+    format!(
+        "{} {:02}時{:02}分",
+        era_date(t.date()),
+        t.hour(),
+        t.minute()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default()
+    }
+
+    #[test]
+    fn eras_begin_on_their_first_day_with_gannen() {
+        assert_eq!(era_date(d(2019, 5, 20)), "令和元年5月20日");
+        assert_eq!(era_date(d(2019, 5, 1)), "令和元年5月1日");
+        assert_eq!(era_date(d(2019, 4, 30)), "平成31年4月30日");
+        assert_eq!(era_date(d(2026, 12, 2)), "令和8年12月2日");
+        assert_eq!(era_date(d(1989, 1, 8)), "平成元年1月8日");
+        assert_eq!(era_date(d(1989, 1, 7)), "昭和64年1月7日");
+        assert_eq!(era_date(d(1900, 1, 1)), "1900年1月1日");
+    }
+
+    #[test]
+    fn times_are_to_the_minute() {
+        let t = d(2019, 5, 20).and_hms_opt(9, 5, 59).unwrap_or_default();
+        assert_eq!(era_datetime(t), "令和元年5月20日 09時05分");
+    }
+}

@@ -1,0 +1,141 @@
+//! The documents from the pages: a thread's or an advisory's Excel 様式 and PDF, blank forms,
+//! the report list as CSV, and a filled 図4 sheet uploaded from the new-report page (a draft;
+//! any problem is shown by cell, and nothing is kept). The same core use cases and PDF
+//! renderer as the API; errors are Japanese pages.
+
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use kyoyu_domain::{AdvisoryId, ReportId};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::api::documents::{advisory_pdf_file, report_pdf_file};
+use crate::api::reports::file_response;
+use crate::auth::{MaybePageAuth, PageAuth};
+use crate::error::ApiError;
+use crate::ui::reports::ListQuery;
+use crate::ui::widgets::path_id;
+use crate::ui::{Visitor, core_error_page};
+
+#[derive(Debug, Default, Deserialize)]
+pub struct EditionQuery {
+    #[serde(default)]
+    edition: Option<u32>,
+}
+
+fn api_error_page(e: ApiError) -> Response {
+    let details = e.problems.iter().map(|p| p.to_string()).collect();
+    crate::ui::error_page_with(e.status(), &e.message, details)
+}
+
+pub async fn report_xlsx(
+    State(state): State<AppState>,
+    auth: MaybePageAuth,
+    Path(id): Path<String>,
+    q: Result<Query<EditionQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let id: ReportId = match path_id(&id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let edition = q.ok().and_then(|Query(q)| q.edition);
+    match state.core.report_xlsx(&auth.actor(), id, edition).await {
+        Ok(d) => file_response(d),
+        Err(e) => core_error_page(e),
+    }
+}
+
+pub async fn report_pdf(
+    State(state): State<AppState>,
+    auth: MaybePageAuth,
+    Path(id): Path<String>,
+    q: Result<Query<EditionQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let id: ReportId = match path_id(&id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let edition = q.ok().and_then(|Query(q)| q.edition);
+    match report_pdf_file(&state, &auth.actor(), id, edition).await {
+        Ok(d) => file_response(d),
+        Err(e) => api_error_page(e),
+    }
+}
+
+pub async fn advisory_xlsx(
+    State(state): State<AppState>,
+    auth: MaybePageAuth,
+    Path(id): Path<String>,
+) -> Response {
+    let id: AdvisoryId = match path_id(&id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    match state.core.advisory_xlsx(&auth.actor(), id).await {
+        Ok(d) => file_response(d),
+        Err(e) => core_error_page(e),
+    }
+}
+
+pub async fn advisory_pdf(
+    State(state): State<AppState>,
+    auth: MaybePageAuth,
+    Path(id): Path<String>,
+) -> Response {
+    let id: AdvisoryId = match path_id(&id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    match advisory_pdf_file(&state, &auth.actor(), id).await {
+        Ok(d) => file_response(d),
+        Err(e) => api_error_page(e),
+    }
+}
+
+/// A blank 様式: `/forms/report.xlsx` or `/forms/advisory.xlsx`.
+pub async fn blank_form(
+    State(state): State<AppState>,
+    _auth: PageAuth,
+    Path(file): Path<String>,
+) -> Response {
+    let which = file.strip_suffix(".xlsx").unwrap_or("");
+    match state.core.blank_xlsx(which) {
+        Ok(d) => file_response(d),
+        Err(e) => core_error_page(e),
+    }
+}
+
+/// The report list as CSV, with the list page's filters.
+pub async fn reports_csv(
+    State(state): State<AppState>,
+    auth: MaybePageAuth,
+    q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let q = q.map(|Query(q)| q).unwrap_or_default();
+    let mut filter = q.filter();
+    filter.cursor = None;
+    match state.core.reports_csv(&auth.actor(), &filter).await {
+        Ok(d) => file_response(d),
+        Err(e) => core_error_page(e),
+    }
+}
+
+/// A filled 図4 sheet uploaded from the new-report page becomes a draft; its page follows.
+pub async fn import_report(
+    State(state): State<AppState>,
+    auth: PageAuth,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    let (_, _, _, bytes) = match crate::ui::page_upload(&state, &auth, multipart).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    match state
+        .core
+        .import_report_xlsx(&auth.session, &bytes, None)
+        .await
+    {
+        Ok(t) => Redirect::to(&format!("/reports/{}?done=imported", t.id)).into_response(),
+        Err(e) => core_error_page(e),
+    }
+}
