@@ -4,6 +4,7 @@
 mod admin;
 mod bench;
 mod config;
+mod documents;
 mod serve;
 
 use std::path::PathBuf;
@@ -55,6 +56,12 @@ enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Forms and lists as files: the Excel 様式, PDF, CSV (as the user of an API token).
+    #[command(subcommand)]
+    Export(documents::ExportCommand),
+    /// A filled Excel 様式 as a draft (as the user of an API token).
+    #[command(subcommand)]
+    Import(documents::ImportCommand),
     /// Measure: generate a corpus, start the service on it, load it with wrk, and print each
     /// figure beside its baseline (see docs/PERFORMANCE.md).
     Bench(bench::BenchArgs),
@@ -160,6 +167,16 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Admin(cmd) => {
             let core = open_core(&cli, &file, core_config(&file, None)).await?;
             admin::admin(&core, cmd).await?;
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+        Command::Export(cmd) => {
+            let core = open_core(&cli, &file, core_config(&file, None)).await?;
+            documents::export(&core, cmd).await?;
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+        Command::Import(cmd) => {
+            let core = open_core(&cli, &file, core_config(&file, None)).await?;
+            documents::import(&core, cmd).await?;
             Ok(std::process::ExitCode::SUCCESS)
         }
         Command::Audit(AuditCommand::Verify) => {

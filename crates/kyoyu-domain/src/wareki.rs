@@ -3,36 +3,62 @@
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
 
-/// The eras, newest first: name and first day.
+use crate::messages::ja;
+
+/// The eras, newest first: the catalogue key of the name, and the first day.
 const ERAS: [(&str, i32, u32, u32); 3] = [
-    ("令和", 2019, 5, 1),
-    ("平成", 1989, 1, 8),
-    ("昭和", 1926, 12, 25),
+    ("wareki.reiwa", 2019, 5, 1),
+    ("wareki.heisei", 1989, 1, 8),
+    ("wareki.showa", 1926, 12, 25),
 ];
+
+/// The first year of the current era (令和) in the Western calendar, for reading dates back.
+pub const REIWA_FIRST_YEAR: i32 = 2019;
 
 /// `令和元年5月20日`.
 pub fn era_date(d: NaiveDate) -> String {
-    for (name, y, m, day) in ERAS {
-        if NaiveDate::from_ymd_opt(y, m, day).is_some_and(|start| d >= start) {
+    let (month, day) = (d.month().to_string(), d.day().to_string());
+    for (key, y, m, first) in ERAS {
+        if NaiveDate::from_ymd_opt(y, m, first).is_some_and(|start| d >= start) {
             let n = d.year() - y + 1;
             let year = if n == 1 {
-                "元".to_owned()
+                ja("wareki.gannen", &[])
             } else {
                 n.to_string()
             };
-            return format!("{name}{year}年{}月{}日", d.month(), d.day());
+            let era = ja(key, &[]);
+            return ja(
+                "wareki.date",
+                &[
+                    ("era", &era),
+                    ("year", &year),
+                    ("month", &month),
+                    ("day", &day),
+                ],
+            );
         }
     }
-    format!("{}年{}月{}日", d.year(), d.month(), d.day())
+    let year = d.year().to_string();
+    ja(
+        "wareki.date",
+        &[
+            ("era", ""),
+            ("year", &year),
+            ("month", &month),
+            ("day", &day),
+        ],
+    )
 }
 
 /// `令和元年5月20日 13時05分`.
 pub fn era_datetime(t: NaiveDateTime) -> String {
-    format!(
-        "{} {:02}時{:02}分",
-        era_date(t.date()),
-        t.hour(),
-        t.minute()
+    ja(
+        "wareki.datetime",
+        &[
+            ("date", &era_date(t.date())),
+            ("hour", &format!("{:02}", t.hour())),
+            ("minute", &format!("{:02}", t.minute())),
+        ],
     )
 }
 

@@ -10,7 +10,10 @@ use crate::cells::{self, CellError, Problems};
 use crate::choices::{self, Lists};
 use crate::sheet::{self, Filled, Kind, Layout, Line, Val};
 
-pub const SHEET: &str = "情報提供様式";
+/// The worksheet's name: the form's title.
+pub fn sheet() -> &'static str {
+    kyoyu_domain::messages::t(kyoyu_domain::messages::Locale::Ja, "advisory.form_title")
+}
 /// Recipient rows a blank form offers.
 const RECIPIENT_ROWS: usize = 6;
 
@@ -185,7 +188,7 @@ fn layout(form: Option<&AdvisoryForm>, reference: &ReferenceData) -> Layout {
         ));
     }
     Layout {
-        sheet: SHEET,
+        sheet: sheet(),
         title: title.trim_end().to_owned(),
         tlp: f.tlp,
         lines,
@@ -226,7 +229,7 @@ pub fn blank(reference: &ReferenceData) -> Result<Vec<u8>, CellError> {
 
 /// A filled sheet as an advisory form; every problem, by cell, when there is any.
 pub fn import(bytes: &[u8], reference: &ReferenceData) -> Result<AdvisoryForm, Vec<CellError>> {
-    let filled = sheet::read(bytes, SHEET).map_err(|e| vec![e])?;
+    let filled = sheet::read(bytes, sheet()).map_err(|e| vec![e])?;
     let mut p = Problems::default();
     let form = read_form(&filled, reference, &mut p);
     if let Err(errors) = form.validate(reference) {

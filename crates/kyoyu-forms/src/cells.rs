@@ -196,16 +196,29 @@ fn to_ascii_digits(t: &str) -> String {
         .collect()
 }
 
-/// `令和N年…` (元年 = 1) as `YYYY年…`: 令和 N is 2018 + N.
+/// `令和N年…` (元年 = 1) as `YYYY/…`.
 fn reiwa_to_gregorian(t: &str) -> Option<String> {
-    let rest = t.strip_prefix("令和")?;
+    let rest = t.strip_prefix(word("wareki.reiwa"))?;
     let (n, rest) = rest.split_once('年')?;
-    let n: i32 = if n.trim() == "元" {
+    let n: i32 = if n.trim() == word("wareki.gannen") {
         1
     } else {
         n.trim().parse().ok()?
     };
-    Some(format!("{}年{rest}", 2018 + n))
+    // The year as `YYYY/`, which `parse_local` reads as it reads `YYYY年`.
+    Some(format!(
+        "{}/{rest}",
+        kyoyu_domain::wareki::REIWA_FIRST_YEAR - 1 + n
+    ))
+}
+
+fn word(key: &str) -> &'static str {
+    kyoyu_domain::messages::t(kyoyu_domain::messages::Locale::Ja, key)
+}
+
+/// Whether `t` is one of the words (space-separated) of the catalogue entry `key`.
+fn one_of(t: &str, key: &str) -> bool {
+    word(key).split_whitespace().any(|w| w == t)
 }
 
 /// 有/無 (also はい/いいえ, あり/なし, TRUE/FALSE).
@@ -217,8 +230,8 @@ pub(crate) fn yes_no(f: Option<&Found>, p: &mut Problems) -> Option<bool> {
     let t = trimmed(f);
     match t.as_str() {
         "" => None,
-        "有" | "あり" | "有り" | "はい" | "TRUE" | "true" | "○" | "〇" => Some(true),
-        "無" | "なし" | "無し" | "いいえ" | "FALSE" | "false" | "×" => Some(false),
+        t if one_of(t, "workbook.yes_words") => Some(true),
+        t if one_of(t, "workbook.no_words") => Some(false),
         _ => {
             p.push(f.error(Msg::new("workbook.bad_yes_no").arg("value", &t)));
             None
@@ -234,9 +247,8 @@ pub(crate) fn checked(f: Option<&Found>, p: &mut Problems) -> bool {
     let t = trimmed(f);
     match t.as_str() {
         "" | "□" | "☐" => false,
-        CHECK | "✔" | "☑" | "■" | "○" | "〇" | "●" | "レ" | "x" | "X" | "×" | "1" | "TRUE" => {
-            true
-        }
+        CHECK => true,
+        t if one_of(t, "workbook.check_words") => true,
         _ => {
             p.push(f.error(Msg::new("workbook.bad_check").arg("value", &t)));
             false
@@ -287,5 +299,31 @@ pub(crate) fn pick<T: Copy>(
             );
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn people_type_datetimes_in_several_ways() {
+        let want = NaiveDate::from_ymd_opt(2019, 5, 20).and_then(|d| d.and_hms_opt(13, 0, 0));
+        for t in [
+            "2019/05/20 13:00",
+            "2019-05-20 13:00:00",
+            "２０１９／０５／２０　１３：００",
+            "2019年5月20日 13時00分",
+            "令和元年5月20日 13時00分",
+        ] {
+            assert_eq!(parse_local(t), want, "{t}");
+        }
+        assert_eq!(
+            parse_local("令和8年12月2日"),
+            NaiveDate::from_ymd_opt(2026, 12, 2).and_then(|d| d.and_hms_opt(0, 0, 0))
+        );
+        assert_eq!(parse_local("きのう"), None);
+        assert_eq!(cell_name(22, 2), "C23");
+        assert_eq!(cell_name(0, 26), "AA1");
     }
 }

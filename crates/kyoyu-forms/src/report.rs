@@ -15,7 +15,9 @@ use crate::choices::{self, Lists};
 use crate::sheet::{self, Filled, Kind, Layout, Line, Val};
 
 /// The worksheet's name: the form's title.
-pub const SHEET: &str = "情報連絡様式";
+pub fn sheet() -> &'static str {
+    kyoyu_domain::messages::t(kyoyu_domain::messages::Locale::Ja, "report.form_title")
+}
 /// Timeline rows a blank form offers (more are added for longer timelines).
 const TIMELINE_ROWS: usize = 10;
 
@@ -283,7 +285,7 @@ fn layout(form: Option<&ReportForm>, reference: &ReferenceData, title: &str) -> 
         Line::tall("lessons", &l("report.lessons"), Val::opt_text(&f.lessons)),
     ]);
     Layout {
-        sheet: SHEET,
+        sheet: sheet(),
         title: title.to_owned(),
         tlp: f.tlp,
         lines,
@@ -330,7 +332,7 @@ pub fn blank(reference: &ReferenceData) -> Result<Vec<u8>, CellError> {
 /// A filled sheet as a report form; every problem, by cell, when there is any. The form's own
 /// validation runs too, and its errors are placed on the cells they are about.
 pub fn import(bytes: &[u8], reference: &ReferenceData) -> Result<ReportForm, Vec<CellError>> {
-    let filled = sheet::read(bytes, SHEET).map_err(|e| vec![e])?;
+    let filled = sheet::read(bytes, sheet()).map_err(|e| vec![e])?;
     let mut p = Problems::default();
     let form = read_form(&filled, reference, &mut p);
     if let Err(errors) = form.validate(reference) {

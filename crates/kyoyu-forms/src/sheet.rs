@@ -22,7 +22,9 @@ use crate::cells::{CellError, cell_name, jst};
 /// The hidden column holding each row's key.
 const KEY_COL: u16 = 6;
 /// The hidden sheet of drop-down lists.
-pub(crate) const LISTS_SHEET: &str = "選択肢";
+fn lists_sheet() -> &'static str {
+    kyoyu_domain::messages::t(kyoyu_domain::messages::Locale::Ja, "workbook.lists_sheet")
+}
 /// The check mark a check cell offers.
 pub(crate) const CHECK: &str = "✓";
 
@@ -284,7 +286,11 @@ fn text_rows(v: &Val) -> u32 {
 fn validation_list(lists: &[(&'static str, Vec<String>)], name: &str) -> Option<DataValidation> {
     let (i, (_, items)) = lists.iter().enumerate().find(|(_, (n, _))| *n == name)?;
     let col = column_letter(i);
-    let formula = format!("='{LISTS_SHEET}'!${col}$1:${col}${}", items.len().max(1));
+    let formula = format!(
+        "='{}'!${col}$1:${col}${}",
+        lists_sheet(),
+        items.len().max(1)
+    );
     Some(
         DataValidation::new()
             .allow_list_formula(Formula::new(formula))
@@ -377,7 +383,7 @@ pub(crate) fn write(layout: &Layout) -> Result<Vec<u8>, XlsxError> {
     }
     {
         let ws = wb.add_worksheet();
-        ws.set_name(LISTS_SHEET)?;
+        ws.set_name(lists_sheet())?;
         for (col, (_, items)) in layout.lists.iter().enumerate() {
             for (row, item) in items.iter().enumerate() {
                 ws.write_string(row as u32, col as u16, item)?;

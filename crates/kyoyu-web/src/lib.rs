@@ -8,6 +8,40 @@ mod error;
 mod json;
 mod metrics;
 mod pdf;
+
+pub use documents_cli::{advisory_pdf, report_pdf};
+
+/// PDF output for the command line (the same renderer as the API).
+mod documents_cli {
+    use kyoyu_core::documents::Download;
+    use kyoyu_domain::policy::Actor;
+    use kyoyu_domain::{AdvisoryId, ReportId};
+
+    use crate::AppState;
+
+    /// A report edition as PDF, as `actor` sees it; the error in Japanese.
+    pub async fn report_pdf(
+        state: &AppState,
+        actor: &Actor,
+        id: ReportId,
+        edition: Option<u32>,
+    ) -> Result<Download, String> {
+        crate::api::documents::report_pdf_file(state, actor, id, edition)
+            .await
+            .map_err(|e| e.message)
+    }
+
+    /// An advisory as PDF, as `actor` sees it; the error in Japanese.
+    pub async fn advisory_pdf(
+        state: &AppState,
+        actor: &Actor,
+        id: AdvisoryId,
+    ) -> Result<Download, String> {
+        crate::api::documents::advisory_pdf_file(state, actor, id)
+            .await
+            .map_err(|e| e.message)
+    }
+}
 mod ui;
 
 use std::net::SocketAddr;

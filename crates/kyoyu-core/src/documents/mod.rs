@@ -9,13 +9,20 @@ mod xlsx;
 
 pub use crate::reports::Download;
 
-/// `R1-2_第2報_情報連絡様式.xlsx`: the number when there is one, the edition, the form.
+/// `R1-2_第2報_情報連絡様式.xlsx` (catalogue `documents.file_name`): the number when there is
+/// one, the edition, the form.
 pub fn file_name(number: Option<&str>, edition: u32, form: &str, ext: &str) -> String {
-    let mut name = String::new();
-    if let Some(n) = number.filter(|n| !n.is_empty()) {
-        name.push_str(n);
-        name.push('_');
-    }
-    name.push_str(&format!("第{edition}報_{form}.{ext}"));
-    name
+    let number = number
+        .filter(|n| !n.is_empty())
+        .map(|n| format!("{n}_"))
+        .unwrap_or_default();
+    kyoyu_domain::messages::ja(
+        "documents.file_name",
+        &[
+            ("number", &number),
+            ("edition", &edition.to_string()),
+            ("form", form),
+            ("ext", ext),
+        ],
+    )
 }

@@ -44,7 +44,7 @@ impl Core {
         self.record_export(actor, "report", id.0, thread.tlp, "xlsx")
             .await;
         Ok(xlsx(
-            file_name(ed.number.as_deref(), ed.edition, report::SHEET, "xlsx"),
+            file_name(ed.number.as_deref(), ed.edition, report::sheet(), "xlsx"),
             bytes,
         ))
     }
@@ -61,7 +61,7 @@ impl Core {
             file_name(
                 view.number.as_deref(),
                 form.edition,
-                advisory::SHEET,
+                advisory::sheet(),
                 "xlsx",
             ),
             bytes,
@@ -72,8 +72,8 @@ impl Core {
     pub fn blank_xlsx(&self, which: &str) -> Result<Download> {
         let reference = self.reference();
         let (bytes, sheet) = match which {
-            "report" => (report::blank(&reference), report::SHEET),
-            "advisory" => (advisory::blank(&reference), advisory::SHEET),
+            "report" => (report::blank(&reference), report::sheet()),
+            "advisory" => (advisory::blank(&reference), advisory::sheet()),
             _ => return Err(CoreError::not_found()),
         };
         Ok(xlsx(

@@ -233,8 +233,12 @@ pub(crate) async fn report_pdf_file(
         .core
         .record_export(actor, "report", id.0, t.tlp, "pdf")
         .await;
-    let name =
-        kyoyu_core::documents::file_name(number.as_deref(), ed, kyoyu_forms::report::SHEET, "pdf");
+    let name = kyoyu_core::documents::file_name(
+        number.as_deref(),
+        ed,
+        kyoyu_forms::report::sheet(),
+        "pdf",
+    );
     Ok(pdf_download(name, bytes))
 }
 
@@ -269,7 +273,7 @@ pub(crate) async fn advisory_pdf_file(
     let name = kyoyu_core::documents::file_name(
         v.number.as_deref(),
         v.form.edition,
-        kyoyu_forms::advisory::SHEET,
+        kyoyu_forms::advisory::sheet(),
         "pdf",
     );
     Ok(pdf_download(name, bytes))
