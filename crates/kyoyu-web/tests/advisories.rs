@@ -303,6 +303,40 @@ async fn an_advisory_is_drafted_under_the_ceiling_published_distributed_and_ackn
             );
         }
         assert_eq!(drill["never_received"], json!([]));
+        // The same as CSV for Excel: a header and one line per delivery, with the seconds.
+        let csv = app
+            .client
+            .get(app.url(&format!("/api/v1/advisories/{id}/drill.csv")))
+            .bearer_auth(&nisc)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(csv.status(), StatusCode::OK);
+        let csv = csv.text().await.unwrap();
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines.len(), 5, "{csv}");
+        assert!(lines[0].contains("受領までの秒数"), "{csv}");
+        for (line, row) in lines[1..].iter().zip(drill["rows"].as_array().unwrap()) {
+            assert!(
+                line.starts_with(row["org"]["name"].as_str().unwrap()),
+                "{line}"
+            );
+            assert!(
+                line.ends_with(&row["seconds_to_handle"].to_string()),
+                "{line}"
+            );
+        }
+        let deliveries = app
+            .client
+            .get(app.url(&format!("/api/v1/advisories/{id}/deliveries.csv")))
+            .bearer_auth(&nisc)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(deliveries.lines().count(), 5, "{deliveries}");
         // The CEPTOAR's distribution table shows what it delivered.
         let (_, cep_drill) = app
             .get(&format!("/api/v1/advisories/{id}/drill-report"), Some(&cep))

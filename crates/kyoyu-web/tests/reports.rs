@@ -925,6 +925,29 @@ async fn a_report_drill_shows_each_hop_and_who_has_not_passed_it_on() {
             .get(&format!("/api/v1/reports/{id}/drill-report"), Some(&meti))
             .await;
         assert!(!drill.to_string().contains("op-gas-2"), "{drill}");
+        // And as CSV: the ministry's lines only, the reporter nowhere.
+        for (token, lines) in [
+            (&op, 3),
+            (&meti, 1 + drill["rows"].as_array().unwrap().len()),
+        ] {
+            let csv = app
+                .client
+                .get(app.url(&format!("/api/v1/reports/{id}/drill.csv")))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(csv.status(), StatusCode::OK);
+            let csv = csv.text().await.unwrap();
+            assert_eq!(csv.lines().count(), lines, "{csv}");
+            assert!(
+                csv.contains("ガスセプター") || csv.contains("セプター"),
+                "{csv}"
+            );
+            if *token == meti {
+                assert!(!csv.contains("ガスデモ事業者2"), "{csv}");
+            }
+        }
         let ui = app.ui_login("meti-contact@demo.example").await;
         let page = ui
             .get(app.url(&format!("/reports/{id}/drill")))

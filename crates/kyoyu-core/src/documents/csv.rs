@@ -24,7 +24,7 @@ fn yes_no(b: bool) -> String {
 }
 
 /// RFC 3339 as JST to the minute, as the pages show times.
-fn jst(ts: &str) -> String {
+pub(super) fn jst(ts: &str) -> String {
     let zone = chrono::FixedOffset::east_opt(9 * 3600);
     match (chrono::DateTime::parse_from_rfc3339(ts), zone) {
         (Ok(t), Some(z)) => t.with_timezone(&z).format("%Y/%m/%d %H:%M").to_string(),
@@ -32,7 +32,7 @@ fn jst(ts: &str) -> String {
     }
 }
 
-fn csv(name: &str, header: &[String], rows: Vec<Vec<String>>) -> Result<Download> {
+pub(super) fn csv(name: &str, header: &[String], rows: Vec<Vec<String>>) -> Result<Download> {
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
     let bytes = table::csv(&header, rows).map_err(CoreError::internal)?;
     Ok(Download {

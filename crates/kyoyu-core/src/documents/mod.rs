@@ -5,6 +5,7 @@
 //! log like a read; an import goes through the same use case as a form sent from the page.
 
 mod csv;
+mod item_csv;
 mod xlsx;
 
 pub use crate::reports::Download;

@@ -278,3 +278,54 @@ pub(crate) async fn advisory_pdf_file(
     );
     Ok(pdf_download(name, bytes))
 }
+
+/// An advisory's deliveries as CSV: who received it from whom, acknowledged and handled when
+/// (what the caller may see of them, as on the advisory's page).
+#[utoipa::path(get, path = "/api/v1/advisories/{id}/deliveries.csv", tag = "documents", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, description = "CSV", content_type = "text/csv"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn deliveries_csv(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let d = state
+        .core
+        .deliveries_csv(&auth.session.actor, id_of(&id)?)
+        .await?;
+    Ok(file_response(d))
+}
+
+/// A report's drill results as CSV: each hop, when it arrived, how long until passed on.
+#[utoipa::path(get, path = "/api/v1/reports/{id}/drill.csv", tag = "documents", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, description = "CSV", content_type = "text/csv"), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn report_drill_csv(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let d = state
+        .core
+        .report_drill_csv(&auth.session.actor, id_of(&id)?)
+        .await?;
+    Ok(file_response(d))
+}
+
+/// An advisory's drill results as CSV (NISC and the ministries its drill report is for).
+#[utoipa::path(get, path = "/api/v1/advisories/{id}/drill.csv", tag = "documents", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, description = "CSV", content_type = "text/csv"), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn advisory_drill_csv(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let d = state
+        .core
+        .advisory_drill_csv(&auth.session, id_of(&id)?)
+        .await?;
+    Ok(file_response(d))
+}

@@ -139,3 +139,48 @@ pub async fn import_report(
         Err(e) => core_error_page(e),
     }
 }
+
+pub async fn deliveries_csv(
+    State(state): State<AppState>,
+    auth: PageAuth,
+    Path(id): Path<String>,
+) -> Response {
+    let id: AdvisoryId = match path_id(&id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    match state.core.deliveries_csv(&auth.session.actor, id).await {
+        Ok(d) => file_response(d),
+        Err(e) => core_error_page(e),
+    }
+}
+
+pub async fn report_drill_csv(
+    State(state): State<AppState>,
+    auth: PageAuth,
+    Path(id): Path<String>,
+) -> Response {
+    let id: ReportId = match path_id(&id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    match state.core.report_drill_csv(&auth.session.actor, id).await {
+        Ok(d) => file_response(d),
+        Err(e) => core_error_page(e),
+    }
+}
+
+pub async fn advisory_drill_csv(
+    State(state): State<AppState>,
+    auth: PageAuth,
+    Path(id): Path<String>,
+) -> Response {
+    let id: AdvisoryId = match path_id(&id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    match state.core.advisory_drill_csv(&auth.session, id).await {
+        Ok(d) => file_response(d),
+        Err(e) => core_error_page(e),
+    }
+}

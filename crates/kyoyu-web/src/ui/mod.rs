@@ -277,6 +277,15 @@ pub fn routes(max_upload_bytes: usize) -> Router<AppState> {
         )
         .route("/advisories/{id}/export.pdf", get(documents::advisory_pdf))
         .route("/forms/{file}", get(documents::blank_form))
+        .route(
+            "/advisories/{id}/deliveries.csv",
+            get(documents::deliveries_csv),
+        )
+        .route("/reports/{id}/drill.csv", get(documents::report_drill_csv))
+        .route(
+            "/advisories/{id}/drill.csv",
+            get(documents::advisory_drill_csv),
+        )
         .route("/login", get(pages::login_page).post(pages::login_submit))
         .route("/logout", post(pages::logout))
         .route("/", get(pages::home))
