@@ -36,6 +36,9 @@ pub struct FileConfig {
     pub sample_zip_password: Option<String>,
     /// Largest attachment in bytes (default 20 MiB).
     pub max_attachment_bytes: Option<usize>,
+    /// Headless Chromium for PDF output (a command on `PATH` or a path; default: `chromium`,
+    /// `chromium-browser` or `google-chrome` on `PATH`). Without one, PDFs answer 503.
+    pub pdf_chromium: Option<String>,
 }
 
 impl FileConfig {

@@ -135,14 +135,22 @@ fn nothing_named() -> anyhow::Error {
     anyhow::anyhow!(ja("cli.export_what", &[]))
 }
 
-pub async fn export(core: &Core, cmd: &ExportCommand) -> anyhow::Result<()> {
-    let done = export_one(core, cmd).await;
+pub async fn export(
+    core: &Core,
+    cmd: &ExportCommand,
+    pdf_chromium: Option<String>,
+) -> anyhow::Result<()> {
+    let done = export_one(core, cmd, pdf_chromium).await;
     // Exports are recorded like reads, through the buffer: written before the process ends.
     core.flush_audits().await;
     done
 }
 
-async fn export_one(core: &Core, cmd: &ExportCommand) -> anyhow::Result<()> {
+async fn export_one(
+    core: &Core,
+    cmd: &ExportCommand,
+    pdf_chromium: Option<String>,
+) -> anyhow::Result<()> {
     match cmd {
         ExportCommand::Xlsx {
             what,
@@ -166,7 +174,11 @@ async fn export_one(core: &Core, cmd: &ExportCommand) -> anyhow::Result<()> {
         }
         ExportCommand::Pdf { what, who, out } => {
             let s = who.session(core).await?;
-            let state = kyoyu_web::AppState::new(core.clone(), kyoyu_web::WebConfig::default());
+            let config = kyoyu_web::WebConfig {
+                pdf_chromium,
+                ..kyoyu_web::WebConfig::default()
+            };
+            let state = kyoyu_web::AppState::new(core.clone(), config);
             let d = match (what.report, what.advisory) {
                 (Some(id), _) => {
                     kyoyu_web::report_pdf(&state, &s.actor, ReportId(id), what.edition).await

@@ -171,7 +171,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         }
         Command::Export(cmd) => {
             let core = open_core(&cli, &file, core_config(&file, None)).await?;
-            documents::export(&core, cmd).await?;
+            documents::export(&core, cmd, file.pdf_chromium.clone()).await?;
             Ok(std::process::ExitCode::SUCCESS)
         }
         Command::Import(cmd) => {

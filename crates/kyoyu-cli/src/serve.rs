@@ -78,6 +78,7 @@ pub async fn serve(
             .max_attachment_bytes
             .unwrap_or(defaults.max_attachment_bytes),
         demo: args.demo,
+        pdf_chromium: file.pdf_chromium.clone(),
         cookie_secure: args.cookie_secure || file.cookie_secure.unwrap_or(false),
         login_attempts_per_minute: file
             .login_attempts_per_minute
