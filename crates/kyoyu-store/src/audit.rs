@@ -42,7 +42,7 @@ impl Tx {
         Ok(())
     }
 
-    /// Writes the records `audit` kept (`commit` calls this last): the head is taken now,
+    /// Writes the records `audit` kept (`commit` on SQLite): the head is taken now,
     /// the records and the new head hash go with the deferred writes.
     pub(crate) async fn write_pending_audits(&mut self) -> Result<()> {
         let recs = std::mem::take(&mut self.pending_audits);

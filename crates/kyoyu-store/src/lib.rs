@@ -383,8 +383,23 @@ impl Tx {
         for id in advisories {
             read_model::refresh_advisory(&mut self, id).await?;
         }
-        self.write_pending_audits().await?;
-        self.run_deferred().await?;
+        match self.backend {
+            // One round trip for everything deferred, the audit rows included.
+            Backend::Sqlite => {
+                self.write_pending_audits().await?;
+                self.run_deferred().await?;
+            }
+            // The audit chain's head is a row lock that concurrent committers queue on: it is
+            // taken last, after the other deferred writes, so that it is held for the audit rows
+            // and the commit only.
+            Backend::Postgres => {
+                self.run_deferred().await?;
+                let recs = std::mem::take(&mut self.pending_audits);
+                if !recs.is_empty() {
+                    self.audit_many(&recs).await?;
+                }
+            }
+        }
         let visible = self.write && !self.quiet;
         match self.conn {
             Conn::Own(tx) => {

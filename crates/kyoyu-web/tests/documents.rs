@@ -280,6 +280,21 @@ async fn lists_come_as_csv_for_excel_with_formulas_made_inert() {
         );
         let (s, _, _) = get_bytes(&app, "/api/v1/reports.csv?tlp=purple", Some(&op)).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        // The inbox boxes and the follow-up watch list too.
+        let (s, _, sent) = get_bytes(&app, "/api/v1/inbox.csv?box=sent", Some(&op)).await;
+        assert_eq!(s, StatusCode::OK);
+        let sent = String::from_utf8(sent).unwrap();
+        assert_eq!(sent.lines().count(), 2, "{sent}");
+        assert!(sent.contains("'@SUM(1+1)"), "{sent}");
+        let (s, _, _) = get_bytes(&app, "/api/v1/inbox.csv?box=nonsense", Some(&op)).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        let (s, _, fu) = get_bytes(&app, "/api/v1/follow-ups.csv", Some(&op)).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(
+            String::from_utf8(fu)
+                .unwrap()
+                .starts_with("\u{feff}識別番号")
+        );
         let (s, _, adv) = get_bytes(&app, "/api/v1/advisories.csv", Some(&op)).await;
         assert_eq!(s, StatusCode::OK);
         assert!(

@@ -540,6 +540,9 @@ async fn the_reporters_identity_reaches_nobody_past_the_ceptoar() {
                 format!("/api/v1/reports/{id}/xlsx?edition=2"),
                 "/api/v1/reports.csv".to_owned(),
                 format!("/api/v1/reports.csv?q={}", "金融デモ事業者1"),
+                "/api/v1/inbox.csv?box=received".to_owned(),
+                "/api/v1/inbox.csv?box=to_forward".to_owned(),
+                "/api/v1/follow-ups.csv".to_owned(),
             ];
             let (s, thread) = app
                 .get(&format!("/api/v1/reports/{id}"), Some(&token))
@@ -590,6 +593,8 @@ async fn the_reporters_identity_reaches_nobody_past_the_ceptoar() {
                 "/follow-ups".to_owned(),
                 format!("/reports/{id}/export.xlsx"),
                 "/reports/export.csv".to_owned(),
+                "/inbox/export.csv?box=received".to_owned(),
+                "/follow-ups/export.csv".to_owned(),
             ] {
                 let res = ui.get(app.url(&path)).send().await.unwrap();
                 let status = res.status();

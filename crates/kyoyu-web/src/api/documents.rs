@@ -329,3 +329,38 @@ pub async fn advisory_drill_csv(
         .await?;
     Ok(file_response(d))
 }
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct BoxCsvQuery {
+    /// drafts | to_forward | sent | received (default to_forward).
+    #[serde(rename = "box")]
+    pub which: Option<String>,
+}
+
+/// A box of the caller organisation's inbox as CSV for Excel (every row, up to 100,000).
+#[utoipa::path(get, path = "/api/v1/inbox.csv", tag = "documents", security(("bearer" = [])), params(BoxCsvQuery),
+    responses((status = 200, description = "CSV", content_type = "text/csv"), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn inbox_csv(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    q: Result<Query<BoxCsvQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(q) = q.map_err(|e| ApiError::field("box", e.body_text()))?;
+    let which = super::reports::inbox_box(q.which.as_deref())?;
+    let d = state.core.inbox_csv(&auth.session, which).await?;
+    Ok(file_response(d))
+}
+
+/// The threads whose promised follow-up the caller's organisation watches, as CSV.
+#[utoipa::path(get, path = "/api/v1/follow-ups.csv", tag = "documents", security(("bearer" = [])),
+    responses((status = 200, description = "CSV", content_type = "text/csv"), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody)))]
+pub async fn follow_ups_csv(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+) -> Result<Response, ApiError> {
+    let d = state.core.follow_ups_csv(&auth.session).await?;
+    Ok(file_response(d))
+}

@@ -84,6 +84,8 @@ pub fn routes(max_upload_bytes: usize) -> (Router<AppState>, OpenApiDoc) {
         .routes(routes!(documents::reports_csv))
         .routes(routes!(documents::advisories_csv))
         .routes(routes!(documents::deliveries_csv))
+        .routes(routes!(documents::inbox_csv))
+        .routes(routes!(documents::follow_ups_csv))
         .routes(routes!(documents::report_drill_csv))
         .routes(routes!(documents::advisory_drill_csv))
         .routes(routes!(reports::get))

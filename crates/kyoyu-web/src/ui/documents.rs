@@ -13,7 +13,7 @@ use crate::api::documents::{advisory_pdf_file, report_pdf_file};
 use crate::api::reports::file_response;
 use crate::auth::{MaybePageAuth, PageAuth};
 use crate::error::ApiError;
-use crate::ui::reports::ListQuery;
+use crate::ui::reports::{BoxQuery, ListQuery};
 use crate::ui::widgets::path_id;
 use crate::ui::{Visitor, core_error_page};
 
@@ -21,6 +21,14 @@ use crate::ui::{Visitor, core_error_page};
 pub struct EditionQuery {
     #[serde(default)]
     edition: Option<u32>,
+}
+
+/// The file, or the Japanese page of what went wrong.
+fn answer(r: kyoyu_core::Result<kyoyu_core::documents::Download>) -> Response {
+    match r {
+        Ok(d) => file_response(d),
+        Err(e) => core_error_page(e),
+    }
 }
 
 fn api_error_page(e: ApiError) -> Response {
@@ -39,10 +47,7 @@ pub async fn report_xlsx(
         Err(r) => return r,
     };
     let edition = q.ok().and_then(|Query(q)| q.edition);
-    match state.core.report_xlsx(&auth.actor(), id, edition).await {
-        Ok(d) => file_response(d),
-        Err(e) => core_error_page(e),
-    }
+    answer(state.core.report_xlsx(&auth.actor(), id, edition).await)
 }
 
 pub async fn report_pdf(
@@ -71,10 +76,7 @@ pub async fn advisory_xlsx(
         Ok(id) => id,
         Err(r) => return r,
     };
-    match state.core.advisory_xlsx(&auth.actor(), id).await {
-        Ok(d) => file_response(d),
-        Err(e) => core_error_page(e),
-    }
+    answer(state.core.advisory_xlsx(&auth.actor(), id).await)
 }
 
 pub async fn advisory_pdf(
@@ -114,10 +116,7 @@ pub async fn reports_csv(
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let mut filter = q.filter();
     filter.cursor = None;
-    match state.core.reports_csv(&auth.actor(), &filter).await {
-        Ok(d) => file_response(d),
-        Err(e) => core_error_page(e),
-    }
+    answer(state.core.reports_csv(&auth.actor(), &filter).await)
 }
 
 /// A filled 図4 sheet uploaded from the new-report page becomes a draft; its page follows.
@@ -149,10 +148,7 @@ pub async fn deliveries_csv(
         Ok(id) => id,
         Err(r) => return r,
     };
-    match state.core.deliveries_csv(&auth.session.actor, id).await {
-        Ok(d) => file_response(d),
-        Err(e) => core_error_page(e),
-    }
+    answer(state.core.deliveries_csv(&auth.session.actor, id).await)
 }
 
 pub async fn report_drill_csv(
@@ -164,10 +160,7 @@ pub async fn report_drill_csv(
         Ok(id) => id,
         Err(r) => return r,
     };
-    match state.core.report_drill_csv(&auth.session.actor, id).await {
-        Ok(d) => file_response(d),
-        Err(e) => core_error_page(e),
-    }
+    answer(state.core.report_drill_csv(&auth.session.actor, id).await)
 }
 
 pub async fn advisory_drill_csv(
@@ -179,8 +172,25 @@ pub async fn advisory_drill_csv(
         Ok(id) => id,
         Err(r) => return r,
     };
-    match state.core.advisory_drill_csv(&auth.session, id).await {
-        Ok(d) => file_response(d),
-        Err(e) => core_error_page(e),
-    }
+    answer(state.core.advisory_drill_csv(&auth.session, id).await)
+}
+
+/// A box of the inbox as CSV.
+pub async fn inbox_csv(
+    State(state): State<AppState>,
+    auth: PageAuth,
+    q: Result<Query<BoxQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let q = q.map(|Query(q)| q).unwrap_or_default();
+    let which =
+        match crate::api::reports::inbox_box(Some(q.which.as_str()).filter(|w| !w.is_empty())) {
+            Ok(w) => w,
+            Err(e) => return api_error_page(e),
+        };
+    answer(state.core.inbox_csv(&auth.session, which).await)
+}
+
+/// The follow-up watch list as CSV.
+pub async fn follow_ups_csv(State(state): State<AppState>, auth: PageAuth) -> Response {
+    answer(state.core.follow_ups_csv(&auth.session).await)
 }

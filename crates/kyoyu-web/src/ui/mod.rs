@@ -269,6 +269,8 @@ pub fn routes(max_upload_bytes: usize) -> Router<AppState> {
         )
         .route("/static/kyoyu.css", get(stylesheet))
         .route("/reports/export.csv", get(documents::reports_csv))
+        .route("/inbox/export.csv", get(documents::inbox_csv))
+        .route("/follow-ups/export.csv", get(documents::follow_ups_csv))
         .route("/reports/{id}/export.xlsx", get(documents::report_xlsx))
         .route("/reports/{id}/export.pdf", get(documents::report_pdf))
         .route(

@@ -192,7 +192,7 @@ fn inbox_tabs(current: Option<InboxBox>) -> Vec<(String, String, bool)> {
 #[serde(default)]
 pub struct BoxQuery {
     #[serde(rename = "box")]
-    which: String,
+    pub which: String,
     cursor: String,
 }
 
@@ -232,7 +232,7 @@ pub async fn inbox(
         next_url: page
             .next_cursor
             .map(|c| format!("/inbox?box={}&cursor={c}", urlencode(&q.which))),
-        csv_url: None,
+        csv_url: Some(format!("/inbox/export.csv?box={}", urlencode(&q.which))),
     };
     render(StatusCode::OK, &tpl)
 }
@@ -272,7 +272,7 @@ pub async fn follow_ups(
         next_url: page
             .next_cursor
             .map(|c| format!("/follow-ups?cursor={}", urlencode(&c))),
-        csv_url: None,
+        csv_url: Some("/follow-ups/export.csv".to_owned()),
     };
     render(StatusCode::OK, &tpl)
 }

@@ -23,6 +23,6 @@ pub use drill::drill;
 pub use follow_up::{follow_up, follow_up_form};
 pub use form::{create, new_form};
 pub use forward::{forward, forward_edit, forward_form};
-pub use list::{ListQuery, follow_ups, inbox, list};
+pub use list::{BoxQuery, ListQuery, follow_ups, inbox, list};
 pub use print::{PrintTpl, print, report_print};
 pub use thread::thread;
