@@ -259,29 +259,11 @@ pub fn import(bytes: &[u8], reference: &ReferenceData) -> Result<AdvisoryForm, V
 fn read_form(filled: &Filled, reference: &ReferenceData, p: &mut Problems) -> AdvisoryForm {
     let get = |k: &str| filled.get(k);
     let text = |k: &str| cells::text(get(k)).trim().to_owned();
-    let edition = match cells::int(get("edition"), p) {
-        Some(n) if (1..=i64::from(u32::MAX)).contains(&n) => n as u32,
-        Some(_) => {
-            if let Some(f) = get("edition") {
-                p.push(f.error(Msg::new("invalid.edition_min")));
-            }
-            1
-        }
-        None => 1,
-    };
-    let provided_at = match cells::time(get("provided_at"), p) {
-        Some(t) => t,
-        None => {
-            if let Some(f) = get("provided_at")
-                && sheet::is_blank(&f.data)
-            {
-                p.push(f.error(
-                    Msg::new("invalid.required").arg("field", l("advisory_field.provided_at")),
-                ));
-            }
-            blank_form().provided_at
-        }
-    };
+    let edition = cells::edition(get("edition"), p);
+    let provided_at = cells::time(get("provided_at"), p).unwrap_or_else(|| {
+        cells::missing(get("provided_at"), &l("advisory_field.provided_at"), p);
+        blank_form().provided_at
+    });
     let ministries = choices::ministries(reference);
     let sectors = choices::sectors(reference);
     let mut recipients = Vec::new();
@@ -311,17 +293,10 @@ fn read_form(filled: &Filled, reference: &ReferenceData, p: &mut Problems) -> Ad
             sectors: codes,
         });
     }
-    let tlp = match cells::pick(get("tlp"), &choices::tlp(), p) {
-        Some(t) => t,
-        None => {
-            if let Some(f) = get("tlp")
-                && sheet::is_blank(&f.data)
-            {
-                p.push(f.error(Msg::new("invalid.required").arg("field", l("report.tlp"))));
-            }
-            Tlp::Red
-        }
-    };
+    let tlp = cells::pick(get("tlp"), &choices::tlp(), p).unwrap_or_else(|| {
+        cells::missing(get("tlp"), &l("report.tlp"), p);
+        Tlp::Red
+    });
     AdvisoryForm {
         comment: None,
         edition,

@@ -114,6 +114,29 @@ pub(crate) fn int(f: Option<&Found>, p: &mut Problems) -> Option<i64> {
     }
 }
 
+/// The edition (第N報): a whole number from 1; 1 when empty.
+pub(crate) fn edition(f: Option<&Found>, p: &mut Problems) -> u32 {
+    match int(f, p) {
+        Some(n) if (1..=i64::from(u32::MAX)).contains(&n) => n as u32,
+        Some(_) => {
+            if let Some(f) = f {
+                p.push(f.error(Msg::new("invalid.edition_min")));
+            }
+            1
+        }
+        None => 1,
+    }
+}
+
+/// A required cell left empty: the form's own "required" error, on its cell.
+pub(crate) fn missing(f: Option<&Found>, label: &str, p: &mut Problems) {
+    if let Some(f) = f
+        && is_blank(&f.data)
+    {
+        p.push(f.error(Msg::new("invalid.required").arg("field", label)));
+    }
+}
+
 /// A datetime: an Excel date cell (read as JST), or text such as `2019/05/20 13:00`,
 /// `2019-05-20T13:00:00+09:00`, `2019年5月20日 13時00分` or `令和元年5月20日 13:00`.
 pub(crate) fn time(f: Option<&Found>, p: &mut Problems) -> Option<DateTime<FixedOffset>> {

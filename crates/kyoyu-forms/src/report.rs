@@ -383,27 +383,11 @@ fn read_form(filled: &Filled, reference: &ReferenceData, p: &mut Problems) -> Re
     let get = |k: &str| filled.get(k);
     let text = |k: &str| cells::text(get(k)).trim().to_owned();
     let opt = |k: &str| cells::opt_text(get(k));
-    let edition = match cells::int(get("edition"), p) {
-        Some(n) if (1..=i64::from(u32::MAX)).contains(&n) => n as u32,
-        Some(_) => {
-            if let Some(f) = get("edition") {
-                p.push(f.error(Msg::new("invalid.edition_min")));
-            }
-            1
-        }
-        None => 1,
-    };
-    let reported_at = match cells::time(get("reported_at"), p) {
-        Some(t) => t,
-        None => {
-            if let Some(f) = get("reported_at")
-                && sheet::is_blank(&f.data)
-            {
-                p.push(f.error(Msg::new("invalid.required").arg("field", l("report.reported_at"))));
-            }
-            blank_form().reported_at
-        }
-    };
+    let edition = cells::edition(get("edition"), p);
+    let reported_at = cells::time(get("reported_at"), p).unwrap_or_else(|| {
+        cells::missing(get("reported_at"), &l("report.reported_at"), p);
+        blank_form().reported_at
+    });
     let mut event = None;
     for e in EventClass::ALL {
         let cell = get(&format!("event:{}", e.code()));
@@ -484,17 +468,10 @@ fn read_form(filled: &Filled, reference: &ReferenceData, p: &mut Problems) -> Re
             None => {}
         }
     }
-    let tlp = match cells::pick(get("tlp"), &choices::tlp(), p) {
-        Some(t) => t,
-        None => {
-            if let Some(f) = get("tlp")
-                && sheet::is_blank(&f.data)
-            {
-                p.push(f.error(Msg::new("invalid.required").arg("field", l("report.tlp"))));
-            }
-            Tlp::Red
-        }
-    };
+    let tlp = cells::pick(get("tlp"), &choices::tlp(), p).unwrap_or_else(|| {
+        cells::missing(get("tlp"), &l("report.tlp"), p);
+        Tlp::Red
+    });
     ReportForm {
         comment: None,
         edition,
