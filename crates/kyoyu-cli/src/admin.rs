@@ -33,6 +33,22 @@ pub enum AdminCommand {
     /// Webhooks that receive an organisation's notifications (signed with HMAC-SHA256).
     #[command(subcommand)]
     Webhook(WebhookCommand),
+    /// The synonym list of search (spellings searched as one: 改竄 / 改ざん).
+    #[command(subcommand)]
+    Synonyms(SynonymsCommand),
+}
+
+#[derive(Subcommand)]
+pub enum SynonymsCommand {
+    /// Print every group, one per line.
+    List,
+    /// Make the given spellings one group (merged with any group one of them is in).
+    Add {
+        #[arg(required = true, num_args = 2..)]
+        terms: Vec<String>,
+    },
+    /// Take a spelling out of its group.
+    Remove { term: String },
 }
 
 #[derive(Subcommand)]
@@ -249,6 +265,22 @@ pub async fn admin(core: &Core, cmd: &AdminCommand) -> anyhow::Result<()> {
                 .context(ja("cli.stdin_secret", &[]))?;
             let id = core.add_webhook(&system, org, url, secret.trim()).await?;
             println!("{}", ja("cli.webhook_added", &[("id", &id.to_string())]));
+        }
+        AdminCommand::Synonyms(SynonymsCommand::List) => {
+            for group in core.synonym_groups().await? {
+                println!("{}", group.join(" "));
+            }
+        }
+        AdminCommand::Synonyms(SynonymsCommand::Add { terms }) => {
+            core.add_synonyms(&system, terms).await?;
+            println!(
+                "{}",
+                ja("cli.synonyms_added", &[("terms", &terms.join(" "))])
+            );
+        }
+        AdminCommand::Synonyms(SynonymsCommand::Remove { term }) => {
+            core.remove_synonym(&system, term).await?;
+            println!("{}", ja("cli.synonym_removed", &[("term", term)]));
         }
         AdminCommand::Reindex => {
             let n = core.reindex(&system).await?;

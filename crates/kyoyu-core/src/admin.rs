@@ -37,7 +37,7 @@ pub struct NewUserSpec {
     pub is_admin: bool,
 }
 
-fn require_admin(actor: &Actor) -> Result<()> {
+pub(crate) fn require_admin(actor: &Actor) -> Result<()> {
     match actor {
         Actor::System => Ok(()),
         Actor::User(u) if u.is_admin => Ok(()),

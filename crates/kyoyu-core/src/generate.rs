@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, FixedOffset, Offset, Utc};
+use chrono::{DateTime, Duration, Utc};
 use kyoyu_domain::advisory::{AdvisoryForm, NiscContact, Recipient};
 use kyoyu_domain::policy::permit::may_import;
 use kyoyu_domain::policy::{Actor, ItemKind, ItemScope, Relation};
@@ -22,6 +22,8 @@ use kyoyu_store::{ImportOrg, OrgFilter, OrgRow};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Deserialize;
+
+use kyoyu_domain::wareki::jst;
 
 use crate::auth::hash_password;
 use crate::{Core, CoreError, Result};
@@ -69,10 +71,6 @@ struct Demo {
     sectors: Vec<SectorOrgs>,
     nisc: OrgRow,
     users: BTreeMap<String, UserId>,
-}
-
-fn jst() -> FixedOffset {
-    FixedOffset::east_opt(9 * 3600).unwrap_or(Utc.fix())
 }
 
 impl Core {

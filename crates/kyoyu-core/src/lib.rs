@@ -18,6 +18,7 @@ pub mod generate;
 mod list_cache;
 pub mod notify;
 pub mod reports;
+pub mod search;
 mod session_cache;
 
 use std::sync::{Arc, RwLock};

@@ -419,12 +419,10 @@ fn expected(actor: &Actor, recs: &[ReportRecord], q: &Query) -> Vec<Line> {
                     && f.cause.is_none_or(|x| s.causes.contains(&x))
                     && f.sector.as_ref().is_none_or(|x| &s.sector == x)
                     && f.q.as_ref().is_none_or(|x| {
-                        let x = x.to_lowercase();
-                        s.search_text.contains(&x)
-                            || s.number.as_ref().is_some_and(|n| {
-                                let u = x.to_uppercase();
-                                *n == u || n.starts_with(&format!("{u}-"))
-                            })
+                        // The query's own meaning in Rust, over the view's text.
+                        let query = kyoyu_domain::search::Query::parse(x).unwrap().unwrap();
+                        let body = kyoyu_domain::search::body::report_body(&p);
+                        query.matches(&kyoyu_domain::search::fold(&body), s.number.as_deref())
                     })
             }
             Query::Inbox(b) => {

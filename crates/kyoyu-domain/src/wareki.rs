@@ -1,7 +1,7 @@
 //! Dates in the Japanese era calendar (和暦), as the printed forms carry them: 令和元年5月20日.
 //! The first year of an era is 元年; dates before 昭和 are left in the Western calendar.
 
-use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Offset, Timelike};
 
 use crate::messages::ja;
 
@@ -62,6 +62,27 @@ pub fn era_datetime(t: NaiveDateTime) -> String {
     )
 }
 
+/// Japan Standard Time, in which months and fiscal years are counted.
+pub fn jst() -> chrono::FixedOffset {
+    chrono::FixedOffset::east_opt(9 * 3600).unwrap_or(chrono::Utc.fix())
+}
+
+/// The month (`2026-04`) of an instant, in Japan.
+pub fn month_jst(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.with_timezone(&jst()).format("%Y-%m").to_string()
+}
+
+/// The Japanese fiscal year (年度, April to March) of an instant in Japan: 2026 for
+/// 2026-04-01 to 2027-03-31.
+pub fn fiscal_year(t: chrono::DateTime<chrono::Utc>) -> i32 {
+    let local = t.with_timezone(&jst());
+    if local.month() >= 4 {
+        local.year()
+    } else {
+        local.year() - 1
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,5 +106,19 @@ mod tests {
     fn times_are_to_the_minute() {
         let t = d(2019, 5, 20).and_hms_opt(9, 5, 59).unwrap_or_default();
         assert_eq!(era_datetime(t), "令和元年5月20日 09時05分");
+    }
+
+    #[test]
+    fn fiscal_years_turn_on_the_first_of_april_in_japan() {
+        let at = |s: &str| {
+            chrono::DateTime::parse_from_rfc3339(s)
+                .unwrap()
+                .with_timezone(&chrono::Utc)
+        };
+        assert_eq!(fiscal_year(at("2026-03-31T14:59:59Z")), 2025);
+        assert_eq!(fiscal_year(at("2026-03-31T15:00:00Z")), 2026);
+        assert_eq!(month_jst(at("2026-03-31T15:00:00Z")), "2026-04");
+        assert_eq!(fiscal_year(at("2027-03-31T10:00:00+09:00")), 2026);
+        assert_eq!(fiscal_year(at("2026-12-31T23:00:00Z")), 2026);
     }
 }

@@ -23,6 +23,7 @@ mod read_model;
 mod reference;
 mod scope;
 mod sql;
+mod synonyms;
 #[cfg(feature = "test-hooks")]
 pub mod test_hooks;
 mod tokens;
@@ -43,8 +44,9 @@ use sqlx::{AnyPool, Connection, Executor};
 use writer::{Unit, Writer};
 
 pub use access::{
-    AdvisoryListQuery, AdvisoryListRow, ListPage, ReportBox, ReportListQuery, ReportListRow,
-    RequestWithContext, Scoped,
+    AdvisoryHit, AdvisoryListQuery, AdvisoryListRow, Facet, ListPage, ReportBox, ReportHit,
+    ReportListQuery, ReportListRow, RequestWithContext, Scoped, SearchFilters, SearchPage,
+    SearchQuery,
 };
 pub use audit::NewAudit;
 pub use import::{ImportBase, ImportOrg, PreparedReports, prepare_reports};

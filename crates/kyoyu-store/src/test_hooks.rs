@@ -85,6 +85,7 @@ impl Tx {
             ("report_search", "row_id"),
             ("report_boxes", "org_id, box, report_id"),
             ("advisory_list", "advisory_id"),
+            ("advisory_search", "advisory_id"),
         ] {
             let sql = format!("SELECT * FROM {table} ORDER BY {order}");
             for r in sqlx::query(&sql).fetch_all(self.conn()).await? {

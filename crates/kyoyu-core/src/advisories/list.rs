@@ -4,7 +4,7 @@
 
 use kyoyu_domain::policy::Actor;
 use kyoyu_domain::{AdvisoryBasis, AdvisoryId, Severity, Tlp};
-use kyoyu_store::AdvisoryListQuery;
+use kyoyu_store::{AdvisoryListQuery, AdvisoryListRow};
 use serde::Serialize;
 
 use crate::reports::Page;
@@ -39,6 +39,29 @@ pub struct AdvisoryFilter {
 }
 
 impl Core {
+    /// The list line of an advisory row.
+    pub(crate) fn advisory_summary(r: AdvisoryListRow) -> AdvisorySummary {
+        AdvisorySummary {
+            title: format!(
+                "{}{}",
+                Self::drill_prefix(r.exercise),
+                r.number
+                    .clone()
+                    .unwrap_or_else(|| kyoyu_domain::messages::ja("advisory.draft_label", &[]))
+            ),
+            id: r.id,
+            number: r.number,
+            tlp: r.tlp,
+            state: if r.published { "published" } else { "draft" },
+            exercise: r.exercise,
+            severity: r.severity,
+            overview: r.overview,
+            published_at: r.published_at,
+            my_received_at: r.my_received_at,
+            my_handled_at: r.my_handled_at,
+        }
+    }
+
     /// Advisories the caller may see, newest first.
     pub async fn list_advisories(
         &self,
@@ -52,7 +75,7 @@ impl Core {
             basis: f.basis,
             published: f.published,
             exercise: f.exercise,
-            q: f.q.clone(),
+            q: self.text_query("q", f.q.as_deref()).await?,
             before: f.cursor,
             limit: f.limit.unwrap_or(50).clamp(1, 200),
         };
@@ -60,31 +83,7 @@ impl Core {
             let mut tx = self.store.read().await?;
             let page = tx.scoped(actor).advisories(&q).await?;
             Ok(Page::new(
-                page.items
-                    .into_iter()
-                    .map(|r| AdvisorySummary {
-                        title: format!(
-                            "{}{}",
-                            Self::drill_prefix(r.exercise),
-                            r.number
-                                .clone()
-                                .unwrap_or_else(|| kyoyu_domain::messages::ja(
-                                    "advisory.draft_label",
-                                    &[]
-                                ))
-                        ),
-                        id: r.id,
-                        number: r.number,
-                        tlp: r.tlp,
-                        state: if r.published { "published" } else { "draft" },
-                        exercise: r.exercise,
-                        severity: r.severity,
-                        overview: r.overview,
-                        published_at: r.published_at,
-                        my_received_at: r.my_received_at,
-                        my_handled_at: r.my_handled_at,
-                    })
-                    .collect(),
+                page.items.into_iter().map(Self::advisory_summary).collect(),
                 page.next,
             ))
         })

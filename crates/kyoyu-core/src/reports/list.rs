@@ -89,7 +89,7 @@ impl<T: Serialize> Page<T> {
 }
 
 impl Core {
-    fn summary(&self, r: ReportListRow) -> ReportSummary {
+    pub(crate) fn summary(&self, r: ReportListRow) -> ReportSummary {
         let reference = self.reference();
         let title = if !r.title.is_empty() {
             r.title
@@ -141,7 +141,7 @@ impl Core {
             severity: filter.severity,
             event: filter.event,
             cause: filter.cause,
-            q: filter.q.clone(),
+            q: self.text_query("q", filter.q.as_deref()).await?,
             from: filter.from.map(utc),
             to: filter.to.map(utc),
             inbox: None,

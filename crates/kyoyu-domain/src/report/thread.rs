@@ -504,8 +504,6 @@ pub struct Summary {
     pub occurred_at: Option<chrono::DateTime<chrono::Utc>>,
     pub discovered_at: Option<chrono::DateTime<chrono::Utc>>,
     pub updated_at: String,
-    /// The text free-text search looks in: every text of the form in force, lower-cased.
-    pub search_text: String,
 }
 
 impl Presented {
@@ -554,20 +552,6 @@ impl Presented {
             occurred_at: summary.and_then(|s| s.occurred_at).map(utc),
             discovered_at: summary.and_then(|s| s.discovered_at).map(utc),
             updated_at: self.updated_at.clone(),
-            search_text: search_text(form),
         })
     }
-}
-
-/// Lower-cased, one text per line: what a free-text query is matched against. Only the form
-/// a view shows is searched, so a search cannot find a report through words anonymisation
-/// removed.
-pub fn search_text(form: &ReportForm) -> String {
-    form.texts()
-        .iter()
-        .map(|(_, t)| t.trim())
-        .filter(|t| !t.is_empty())
-        .collect::<Vec<_>>()
-        .join("\n")
-        .to_lowercase()
 }

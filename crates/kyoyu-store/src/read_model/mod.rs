@@ -9,6 +9,9 @@ pub(crate) mod insert;
 use kyoyu_domain::advisory::record::AdvisoryRecord;
 use kyoyu_domain::policy::view::ReportView;
 use kyoyu_domain::report::thread::{ReportRecord, present};
+use kyoyu_domain::search::body::{advisory_body, report_body};
+use kyoyu_domain::search::fold;
+use kyoyu_domain::wareki::{fiscal_year, month_jst};
 use kyoyu_domain::{AdvisoryId, Cause, ReportId};
 use sqlx::Row;
 
@@ -19,7 +22,7 @@ use insert::{defer_rows, insert_rows};
 
 /// The version of the rules that build the rows. Raise it when the rows change meaning: a
 /// server finding an older version rebuilds the read model on start.
-pub const READ_MODEL_VERSION: i64 = 1;
+pub const READ_MODEL_VERSION: i64 = 2;
 
 /// The number of a view in a row id: `row_id = report_id * 4 + view_number`.
 pub(crate) fn view_number(v: ReportView) -> i64 {
@@ -62,7 +65,16 @@ const LIST_COLS: &[&str] = &[
     "occurred_at",
     "discovered_at",
     "updated_at",
+    "reported_month",
+    "fiscal_year",
 ];
+
+/// The columns of `report_search` and `advisory_search` (after the key).
+const SEARCH_COLS: [&str; 2] = ["body", "folded"];
+
+fn search_cols(key: &'static str) -> [&'static str; 3] {
+    [key, SEARCH_COLS[0], SEARCH_COLS[1]]
+}
 
 fn i(v: i64) -> Arg {
     Arg::I64(v)
@@ -94,7 +106,8 @@ pub(crate) struct ReportRows {
 pub(crate) fn report_rows(rec: &ReportRecord) -> ReportRows {
     let mut out = ReportRows::default();
     for view in ReportView::ALL {
-        let Some(s) = present(view, rec).summary() else {
+        let p = present(view, rec);
+        let Some(s) = p.summary() else {
             continue;
         };
         let rid = row_id(rec.id, view);
@@ -126,11 +139,15 @@ pub(crate) fn report_rows(rec: &ReportRecord) -> ReportRows {
             ot(s.occurred_at.map(ts).as_deref()),
             ot(s.discovered_at.map(ts).as_deref()),
             t(&s.updated_at),
+            t(&month_jst(s.reported_at)),
+            i(i64::from(fiscal_year(s.reported_at))),
         ]);
         for c in &s.causes {
             out.causes.push(vec![t(c.code()), i(rid)]);
         }
-        out.search.push(vec![i(rid), t(&s.search_text)]);
+        let body = report_body(&p);
+        let folded = fold(&body);
+        out.search.push(vec![i(rid), t(&body), t(&folded)]);
     }
     let mut boxes = std::collections::BTreeSet::new();
     for h in &rec.hops {
@@ -169,7 +186,7 @@ pub(crate) fn report_rows_sql(backend: crate::Backend, rows: Vec<ReportRows>) ->
     out.extend(insert::insert_sql_owned(
         backend,
         "report_search",
-        &["row_id", "body"],
+        &search_cols("row_id"),
         search,
     ));
     out.extend(insert::insert_sql_owned(
@@ -196,7 +213,7 @@ pub(crate) async fn write_report_rows(tx: &mut Tx, rows: &[ReportRows]) -> Resul
     insert_rows(
         tx,
         "report_search",
-        &["row_id", "body"],
+        &search_cols("row_id"),
         &collect(|r| &r.search),
     )
     .await?;
@@ -237,7 +254,7 @@ fn defer_report_rows(tx: &mut Tx, id: ReportId, rows: Option<&ReportRows>) {
     if let Some(r) = rows {
         defer_rows(tx, "report_list", LIST_COLS, &r.list);
         defer_rows(tx, "report_list_causes", &["cause", "row_id"], &r.causes);
-        defer_rows(tx, "report_search", &["row_id", "body"], &r.search);
+        defer_rows(tx, "report_search", &search_cols("row_id"), &r.search);
         defer_rows(
             tx,
             "report_boxes",
@@ -277,27 +294,27 @@ const ADVISORY_COLS: &[&str] = &[
     "overview",
     "published_at",
     "updated_at",
-    "search_text",
+    "fiscal_year",
 ];
 
-/// The list row of an advisory.
-pub(crate) fn advisory_row(rec: &AdvisoryRecord) -> Option<Vec<Arg>> {
+/// The rows of an advisory: its list row and its search text.
+pub(crate) struct AdvisoryRows {
+    list: Vec<Arg>,
+    search: Vec<Arg>,
+}
+
+/// The rows of an advisory that has an edition.
+pub(crate) fn advisory_rows(rec: &AdvisoryRecord) -> Option<AdvisoryRows> {
     let e = rec.current()?;
     let f = &e.form;
-    let search = f
-        .texts()
-        .iter()
-        .map(|(_, s)| s.trim())
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join("\n")
-        .to_lowercase();
     let number = rec.number_text();
-    let search = match &number {
-        Some(n) => format!("{search}\n{}", n.to_lowercase()),
-        None => search,
-    };
-    Some(vec![
+    let published_at = e.published_at.as_deref().or(rec.published_at.as_deref());
+    let year = published_at
+        .and_then(|p| chrono::DateTime::parse_from_rfc3339(p).ok())
+        .map(|p| i64::from(fiscal_year(p.with_timezone(&chrono::Utc))));
+    let body = advisory_body(rec);
+    let folded = fold(&body);
+    let list = vec![
         i(rec.id.0),
         t(rec.scope.tlp.code()),
         b(rec.scope.shared),
@@ -310,14 +327,21 @@ pub(crate) fn advisory_row(rec: &AdvisoryRecord) -> Option<Vec<Arg>> {
         ot(f.basis.map(|x| x.code())),
         b(rec.exercise),
         t(&f.overview.chars().take(80).collect::<String>()),
-        ot(e.published_at.as_deref().or(rec.published_at.as_deref())),
+        ot(published_at),
         t(&rec.updated_at),
-        t(&search),
-    ])
+        year.map_or(Arg::NullI64, i),
+    ];
+    Some(AdvisoryRows {
+        list,
+        search: vec![i(rec.id.0), t(&body), t(&folded)],
+    })
 }
 
-pub(crate) async fn write_advisory_rows(tx: &mut Tx, rows: &[Vec<Arg>]) -> Result<()> {
-    insert_rows(tx, "advisory_list", ADVISORY_COLS, rows).await
+pub(crate) async fn write_advisory_rows(tx: &mut Tx, rows: &[AdvisoryRows]) -> Result<()> {
+    let list: Vec<_> = rows.iter().map(|r| r.list.clone()).collect();
+    let search: Vec<_> = rows.iter().map(|r| r.search.clone()).collect();
+    insert_rows(tx, "advisory_list", ADVISORY_COLS, &list).await?;
+    insert_rows(tx, "advisory_search", &search_cols("advisory_id"), &search).await
 }
 
 pub(crate) async fn refresh_advisory(tx: &mut Tx, id: AdvisoryId) -> Result<()> {
@@ -327,15 +351,23 @@ pub(crate) async fn refresh_advisory(tx: &mut Tx, id: AdvisoryId) -> Result<()> 
             .execute(tx.conn())
             .await?;
     }
-    let row = tx.load_advisory(id).await?.as_ref().and_then(advisory_row);
-    let mut sql = Sql::bulk(
-        "DELETE FROM advisory_list WHERE advisory_id = ",
-        tx.backend(),
-    );
-    sql.bind_i64(id.0);
-    tx.defer(sql);
-    if let Some(row) = row {
-        defer_rows(tx, "advisory_list", ADVISORY_COLS, &[row]);
+    let rows = tx.load_advisory(id).await?.as_ref().and_then(advisory_rows);
+    for table in ["advisory_search", "advisory_list"] {
+        let mut sql = Sql::bulk(
+            &format!("DELETE FROM {table} WHERE advisory_id = "),
+            tx.backend(),
+        );
+        sql.bind_i64(id.0);
+        tx.defer(sql);
+    }
+    if let Some(r) = rows {
+        defer_rows(tx, "advisory_list", ADVISORY_COLS, &[r.list]);
+        defer_rows(
+            tx,
+            "advisory_search",
+            &search_cols("advisory_id"),
+            &[r.search],
+        );
     }
     Ok(())
 }
@@ -357,6 +389,7 @@ impl Tx {
             "report_search",
             "report_boxes",
             "report_list",
+            "advisory_search",
             "advisory_list",
         ] {
             sqlx::query(&format!("DELETE FROM {table}"))
@@ -396,7 +429,7 @@ impl Tx {
         let mut rows = Vec::new();
         for id in ids {
             if let Some(rec) = self.load_advisory(AdvisoryId(id)).await?
-                && let Some(row) = advisory_row(&rec)
+                && let Some(row) = advisory_rows(&rec)
             {
                 rows.push(row);
                 n += 1;

@@ -6,6 +6,7 @@ pub(crate) mod advisories;
 pub(crate) mod documents;
 mod orgs;
 pub mod reports;
+pub(crate) mod search;
 
 use axum::Router;
 use utoipa::openapi::OpenApi as OpenApiDoc;
@@ -32,7 +33,8 @@ use crate::error::ErrorBody;
         (name = "orgs", description = "組織と参照データ"),
         (name = "reports", description = "情報連絡（インシデント報告）"),
         (name = "advisories", description = "情報提供（注意喚起）と共有範囲の変更依頼"),
-        (name = "documents", description = "様式のExcel出力・取り込みと一覧のCSV")
+        (name = "documents", description = "様式のExcel出力・取り込みと一覧のCSV"),
+        (name = "search", description = "全文検索と絞り込み（閲覧できる範囲だけ）")
     )
 )]
 struct ApiDoc;
@@ -122,5 +124,6 @@ pub fn routes(max_upload_bytes: usize) -> (Router<AppState>, OpenApiDoc) {
         .routes(routes!(orgs::list_orgs))
         .routes(routes!(orgs::get_org))
         .routes(routes!(orgs::list_sectors))
+        .routes(routes!(search::search))
         .split_for_parts()
 }

@@ -106,7 +106,10 @@ pub struct ListQuery {
     pub limit: Option<i64>,
 }
 
-fn code<T: std::str::FromStr>(field: &str, v: Option<String>) -> Result<Option<T>, ApiError>
+pub(crate) fn code<T: std::str::FromStr>(
+    field: &str,
+    v: Option<String>,
+) -> Result<Option<T>, ApiError>
 where
     T::Err: std::fmt::Display,
 {

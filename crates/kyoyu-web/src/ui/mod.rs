@@ -8,6 +8,7 @@ mod documents;
 mod pages;
 mod report_form;
 pub(crate) mod reports;
+mod search;
 pub(crate) mod widgets;
 
 use askama::Template;
@@ -339,6 +340,7 @@ pub fn routes(max_upload_bytes: usize) -> Router<AppState> {
         .route("/advisories/{id}/print", get(advisories::print))
         .route("/scope-requests", get(advisories::scope_requests))
         .route("/scope-requests/{id}/decision", post(advisories::decide))
+        .route("/search", get(search::page))
         .route("/risk", get(pages::coming_risk))
         .route("/account", get(account::page))
         .route("/account/password", post(account::password))

@@ -11,12 +11,14 @@ use kyoyu_domain::policy::distribution::sees_request;
 use kyoyu_domain::policy::view::{FollowUpWatch, ViewChoice};
 use kyoyu_domain::policy::{Actor, ScopeFilter, Visible, admit, report_view};
 use kyoyu_domain::report::thread::{AttachmentShown, ReportRecord, present};
+use kyoyu_domain::search::Query;
 use kyoyu_domain::{
     AdvisoryBasis, AdvisoryId, AttachmentId, Cause, EventClass, ItemId, ReportId, ScopeRequestId,
     Severity, Tlp,
 };
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use text::{ADVISORY_TEXT, REPORT_TEXT, push_matches};
 
 use crate::items::advisories::{REQUEST_COLS, request_from};
 use crate::items::{flag, json, parse_code};
@@ -27,6 +29,11 @@ use crate::scope::{
 };
 use crate::sql::Sql;
 use crate::{Result, StoreError, Tx, ts};
+
+mod search;
+mod text;
+
+pub use search::{AdvisoryHit, Facet, ReportHit, SearchFilters, SearchPage, SearchQuery};
 
 /// A page of a list, newest first; pass `next` back to get the following page.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,8 +72,8 @@ pub struct ReportListQuery {
     pub severity: Option<Severity>,
     pub event: Option<EventClass>,
     pub cause: Option<Cause>,
-    /// Free text, matched against the text of the form the view shows (and the number).
-    pub q: Option<String>,
+    /// Free text, matched against the text the view shows (and the number).
+    pub q: Option<Query>,
     /// Reported at or after / at or before.
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
@@ -112,7 +119,7 @@ pub struct AdvisoryListQuery {
     /// `draft` or `published`.
     pub published: Option<bool>,
     pub exercise: Option<bool>,
-    pub q: Option<String>,
+    pub q: Option<Query>,
     pub before: Option<AdvisoryId>,
     pub limit: u32,
 }
@@ -162,28 +169,6 @@ impl Tx {
     }
 }
 
-fn escape_like(q: &str) -> String {
-    let mut out = String::with_capacity(q.len() + 2);
-    out.push('%');
-    for c in q.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('%');
-    out
-}
-
-/// The free-text query as searched: trimmed, lower-cased, NFKC-ish width folding left to the
-/// search issue; `None` when blank.
-fn query_text(q: &Option<String>) -> Option<String> {
-    q.as_deref()
-        .map(str::trim)
-        .filter(|q| !q.is_empty())
-        .map(str::to_lowercase)
-}
-
 fn report_row_from(r: &AnyRow) -> Result<ReportListRow> {
     let tlp: String = r.try_get("shown_tlp")?;
     Ok(ReportListRow {
@@ -217,6 +202,33 @@ fn report_row_from(r: &AnyRow) -> Result<ReportListRow> {
         updated_at: r.try_get("updated_at")?,
     })
 }
+
+fn advisory_row_from(r: &AnyRow) -> Result<AdvisoryListRow> {
+    let tlp: String = r.try_get("shown_tlp")?;
+    Ok(AdvisoryListRow {
+        id: AdvisoryId(r.try_get("advisory_id")?),
+        number: r.try_get("number")?,
+        edition: r.try_get::<i64, _>("edition")? as u32,
+        published: r.try_get::<String, _>("state")? == "published",
+        tlp: parse_code("tlp", &tlp, |c| c.parse().ok())?,
+        severity: r
+            .try_get::<Option<String>, _>("severity")?
+            .map(|c| parse_code("severity", &c, Severity::from_code))
+            .transpose()?,
+        basis: r
+            .try_get::<Option<String>, _>("basis")?
+            .map(|c| parse_code("basis", &c, AdvisoryBasis::from_code))
+            .transpose()?,
+        exercise: flag(r, "exercise")?,
+        overview: r.try_get("overview")?,
+        published_at: r.try_get("published_at")?,
+        updated_at: r.try_get("updated_at")?,
+        my_received_at: r.try_get("received_at")?,
+        my_handled_at: r.try_get("handled_at")?,
+    })
+}
+
+const ADVISORY_ROW_COLS: &str = "a.advisory_id, a.number, a.edition, a.state, a.shown_tlp, a.severity, a.basis, a.exercise, a.overview, a.published_at, a.updated_at, d.received_at, d.handled_at";
 
 const REPORT_ROW_COLS: &str = "l.row_id, l.report_id, l.view, l.number, l.sector, l.shown_tlp, l.severity, l.event, l.title, l.operator_name, l.edition, l.state, l.anonymized, l.exercise, l.follow_up_expected, l.waiting_since, l.updated_at, o.code AS o_code, o.name_ja AS o_name";
 
@@ -315,7 +327,7 @@ impl Scoped<'_> {
         push_view_choice(&mut sql, &ViewChoice::of(self.actor));
         sql.push(" AND ");
         push_predicate(&mut sql, &REPORT_LIST, &self.filter);
-        push_report_filters(&mut sql, q);
+        push_report_filters(&mut sql, self.tx.backend(), q);
         sql.push(&format!(" ORDER BY {order} LIMIT "))
             .bind_i64(i64::from(limit) + 1);
         Some(sql)
@@ -408,8 +420,7 @@ impl Scoped<'_> {
     pub(crate) fn advisories_sql(&self, q: &AdvisoryListQuery) -> Sql {
         let limit = q.limit.clamp(1, 500);
         let org = self.actor.org_id().map_or(-1, |o| o.0);
-        let cols = "a.advisory_id, a.number, a.edition, a.state, a.shown_tlp, a.severity, a.basis, a.exercise, a.overview, a.published_at, a.updated_at, d.received_at, d.handled_at";
-        let mut sql = Sql::new(&format!("SELECT {cols} FROM "));
+        let mut sql = Sql::new(&format!("SELECT {ADVISORY_ROW_COLS} FROM "));
         let order = if q.delivered {
             sql.push("advisory_deliveries d CROSS JOIN advisory_list a WHERE d.org_id = ")
                 .bind_i64(org)
@@ -445,10 +456,8 @@ impl Scoped<'_> {
         if let Some(e) = q.exercise {
             sql.push(" AND a.exercise = ").bind_i64(i64::from(e));
         }
-        if let Some(text) = query_text(&q.q) {
-            sql.push(" AND a.search_text LIKE ")
-                .bind_text(&escape_like(&text))
-                .push(" ESCAPE '\\'");
+        if let Some(text) = &q.q {
+            push_matches(&mut sql, self.tx.backend(), &ADVISORY_TEXT, text);
         }
         sql.push(&format!(" ORDER BY {order} LIMIT "))
             .bind_i64(i64::from(limit) + 1);
@@ -460,31 +469,10 @@ impl Scoped<'_> {
         let limit = q.limit.clamp(1, 500);
         let sql = self.advisories_sql(q);
         let rows = sql.query().fetch_all(self.tx.conn()).await?;
-        let mut items = Vec::new();
-        for r in &rows {
-            let tlp: String = r.try_get("shown_tlp")?;
-            items.push(AdvisoryListRow {
-                id: AdvisoryId(r.try_get("advisory_id")?),
-                number: r.try_get("number")?,
-                edition: r.try_get::<i64, _>("edition")? as u32,
-                published: r.try_get::<String, _>("state")? == "published",
-                tlp: parse_code("tlp", &tlp, |c| c.parse().ok())?,
-                severity: r
-                    .try_get::<Option<String>, _>("severity")?
-                    .map(|c| parse_code("severity", &c, Severity::from_code))
-                    .transpose()?,
-                basis: r
-                    .try_get::<Option<String>, _>("basis")?
-                    .map(|c| parse_code("basis", &c, AdvisoryBasis::from_code))
-                    .transpose()?,
-                exercise: flag(r, "exercise")?,
-                overview: r.try_get("overview")?,
-                published_at: r.try_get("published_at")?,
-                updated_at: r.try_get("updated_at")?,
-                my_received_at: r.try_get("received_at")?,
-                my_handled_at: r.try_get("handled_at")?,
-            });
-        }
+        let mut items = rows
+            .iter()
+            .map(advisory_row_from)
+            .collect::<Result<Vec<_>>>()?;
         let next = if items.len() > limit as usize {
             items.truncate(limit as usize);
             items.last().map(|r| r.id.to_string())
@@ -590,7 +578,7 @@ impl Scoped<'_> {
     }
 }
 
-fn push_report_filters(sql: &mut Sql, q: &ReportListQuery) {
+fn push_report_filters(sql: &mut Sql, backend: crate::Backend, q: &ReportListQuery) {
     if let Some(s) = &q.sector {
         sql.push(" AND l.sector = ").bind_text(s);
     }
@@ -609,14 +597,7 @@ fn push_report_filters(sql: &mut Sql, q: &ReportListQuery) {
     if let Some(t) = q.to {
         sql.push(" AND l.reported_at <= ").bind_text(&ts(t));
     }
-    if let Some(text) = query_text(&q.q) {
-        let upper = text.to_uppercase();
-        sql.push(" AND (l.number = ")
-            .bind_text(&upper)
-            .push(" OR l.number LIKE ")
-            .bind_text(&format!("{upper}-%"))
-            .push(" OR EXISTS (SELECT 1 FROM report_search s WHERE s.row_id = l.row_id AND s.body LIKE ")
-            .bind_text(&escape_like(&text))
-            .push(" ESCAPE '\\'))");
+    if let Some(text) = &q.q {
+        push_matches(sql, backend, &REPORT_TEXT, text);
     }
 }
