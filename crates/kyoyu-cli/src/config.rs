@@ -27,6 +27,9 @@ pub struct FileConfig {
     /// Seconds a list page is replayed to the same caller while nothing changed (SQLite; 0:
     /// never).
     pub list_cache_seconds: Option<u64>,
+    /// Statistics hide a count of fewer threads than this that the viewer neither originated
+    /// nor passed on (default 3; 1 hides nothing).
+    pub stats_min_cell: Option<u64>,
     /// `smtp://host:25`, `smtp://host:587?tls=required` (STARTTLS), `smtps://host:465`.
     pub smtp_url: Option<String>,
     pub mail_from: Option<String>,

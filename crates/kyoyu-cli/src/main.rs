@@ -132,6 +132,7 @@ fn core_config(file: &FileConfig, args: Option<&serve::ServeArgs>) -> CoreConfig
             .and_then(|a| a.list_cache_seconds)
             .or(file.list_cache_seconds)
             .unwrap_or(d.list_cache_seconds),
+        stats_min_cell: file.stats_min_cell.unwrap_or(d.stats_min_cell),
     }
 }
 

@@ -133,9 +133,19 @@ pub async fn serve(
     let worker = tokio::spawn(worker.run(async move {
         let _ = stop_rx.await;
     }));
+    // Saved searches are run again as their owners every five minutes.
+    let (searches_tx, searches_rx) = tokio::sync::oneshot::channel::<()>();
+    let searches = tokio::spawn(core.clone().run_saved_searches(
+        std::time::Duration::from_secs(300),
+        async move {
+            let _ = searches_rx.await;
+        },
+    ));
     kyoyu_web::serve(listener, state, shutdown_signal()).await?;
     let _ = stop_tx.send(());
+    let _ = searches_tx.send(());
     let _ = worker.await;
+    let _ = searches.await;
     core.shutdown().await;
     tracing::info!("stopped");
     Ok(std::process::ExitCode::SUCCESS)

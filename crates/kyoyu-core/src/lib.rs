@@ -20,6 +20,7 @@ pub mod notify;
 pub mod reports;
 pub mod search;
 mod session_cache;
+pub mod stats;
 
 use std::sync::{Arc, RwLock};
 
@@ -74,6 +75,9 @@ pub struct CoreConfig {
     pub list_cache_seconds: u64,
     /// E-mail and webhook delivery.
     pub notify: notify::NotifyConfig,
+    /// Statistics hide a count of fewer threads than this that the viewer neither
+    /// originated nor passed on (1 hides nothing).
+    pub stats_min_cell: u64,
 }
 
 impl Default for CoreConfig {
@@ -87,6 +91,7 @@ impl Default for CoreConfig {
             session_cache_seconds: 5,
             list_cache_seconds: 5,
             notify: notify::NotifyConfig::default(),
+            stats_min_cell: 3,
         }
     }
 }

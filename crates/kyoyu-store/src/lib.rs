@@ -21,6 +21,7 @@ mod orgs;
 mod outbox;
 mod read_model;
 mod reference;
+mod saved_searches;
 mod scope;
 mod sql;
 mod synonyms;
@@ -44,9 +45,9 @@ use sqlx::{AnyPool, Connection, Executor};
 use writer::{Unit, Writer};
 
 pub use access::{
-    AdvisoryHit, AdvisoryListQuery, AdvisoryListRow, Facet, ListPage, ReportBox, ReportHit,
-    ReportListQuery, ReportListRow, RequestWithContext, Scoped, SearchFilters, SearchPage,
-    SearchQuery,
+    AdvisoryCountRow, AdvisoryHit, AdvisoryListQuery, AdvisoryListRow, CountRow, DeliveryTiming,
+    Facet, ListPage, ReportBox, ReportHit, ReportListQuery, ReportListRow, RequestWithContext,
+    Scoped, SearchFilters, SearchPage, SearchQuery, StatDimension, StatsFilter, Timing,
 };
 pub use audit::NewAudit;
 pub use import::{ImportBase, ImportOrg, PreparedReports, prepare_reports};
@@ -55,6 +56,7 @@ pub use notifications::NotificationRow;
 pub use orgs::{NewOrg, OrgFilter, OrgRow};
 pub use outbox::{Notice, OutboxRow, WebhookRow};
 pub use read_model::READ_MODEL_VERSION;
+pub use saved_searches::SavedSearchRow;
 pub use scope::NewScopeItem;
 pub use tokens::{TokenKind, TokenRow};
 pub use users::{NewUser, UserRow};

@@ -151,3 +151,97 @@ async fn the_search_page_marks_matches_and_explains_a_refused_query() {
         app.db.cleanup().await;
     }
 }
+
+/// The value of the first hidden CSRF field of a page.
+fn csrf_of(html: &str) -> String {
+    let marker = "name=\"_csrf\" value=\"";
+    let start = html.find(marker).unwrap() + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_search_is_saved_listed_opened_and_deleted_from_the_pages() {
+    for app in apps().await {
+        file_report(&app).await;
+        let ui = app.ui_login(FSA).await;
+        let html = ui
+            .get(app.url("/search?q=VPN&sector=finance"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("id=\"save-search\""), "{html}");
+        let csrf = csrf_of(&html);
+        // Without the session's token nothing is saved.
+        let res = ui
+            .post(app.url("/search/save"))
+            .form(&[("_csrf", "forged"), ("name", "x"), ("q", "VPN")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+        let res = ui
+            .post(app.url("/search/save"))
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("name", "金融のVPN"),
+                ("q", "VPN"),
+                ("kind", "reports"),
+                ("sector", "finance"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let list = ui
+            .get(app.url("/search/saved?done=saved"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(list.contains("金融のVPN"), "{list}");
+        assert!(list.contains("検索条件を保存しました"));
+        let start = list.find("href=\"/search/saved/").unwrap() + "href=\"/search/saved/".len();
+        let id: String = list[start..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        let res = ui
+            .get(app.url(&format!("/search/saved/{id}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let to = res.headers()["location"].to_str().unwrap().to_owned();
+        assert_eq!(to, "/search?kind=reports&q=VPN&sector=finance");
+        // Another user does not reach it.
+        let other = app.ui_login(OP).await;
+        let res = other
+            .get(app.url(&format!("/search/saved/{id}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+        let res = ui
+            .post(app.url(&format!("/search/saved/{id}/delete")))
+            .form(&[("_csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let list = ui
+            .get(app.url("/search/saved"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(!list.contains("金融のVPN"));
+        app.db.cleanup().await;
+    }
+}

@@ -36,7 +36,7 @@ pub(super) fn jst(ts: &str) -> String {
     }
 }
 
-pub(super) fn csv(name: &str, header: &[String], rows: Vec<Vec<String>>) -> Result<Download> {
+pub(crate) fn csv(name: &str, header: &[String], rows: Vec<Vec<String>>) -> Result<Download> {
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
     let bytes = table::csv(&header, rows).map_err(CoreError::internal)?;
     Ok(Download {

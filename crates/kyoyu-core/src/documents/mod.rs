@@ -4,7 +4,7 @@
 //! caller — the same view, anonymisation included, as the page — and is recorded in the audit
 //! log like a read; an import goes through the same use case as a form sent from the page.
 
-mod csv;
+pub(crate) mod csv;
 mod item_csv;
 mod xlsx;
 

@@ -3,7 +3,10 @@
 //! use case parses the query, widens it by the synonym list, and dresses the answer for a
 //! person (labels, highlighted snippets).
 
+mod saved;
 mod synonyms;
+
+pub use saved::{SavedQuery, SavedSearch};
 
 use kyoyu_domain::messages::{Locale, ja, t};
 use kyoyu_domain::policy::Actor;
@@ -117,6 +120,7 @@ impl Core {
             offset: (page - 1) * per_page,
             limit: per_page,
             facets: true,
+            newest: false,
         };
         // The other kind's total under the filters both kinds share.
         let other = SearchQuery {

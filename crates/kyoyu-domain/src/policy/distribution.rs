@@ -352,17 +352,38 @@ pub fn sees_sources(actor: &Actor) -> bool {
     actor.has_role(Role::Nisc)
 }
 
-/// The deliveries `actor` sees: NISC every one; others their own and those they made.
+/// Which deliveries an actor sees: NISC every one; others their own and those they made.
+/// The rule itself, which [`visible_deliveries`] applies and the store's statistics push into
+/// SQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeliveryFilter {
+    pub all: bool,
+    pub org: Option<OrgId>,
+}
+
+impl DeliveryFilter {
+    pub fn of(actor: &Actor) -> DeliveryFilter {
+        DeliveryFilter {
+            all: actor.has_role(Role::Nisc),
+            org: actor.org_id(),
+        }
+    }
+
+    pub fn admits(&self, d: &Delivery) -> bool {
+        self.all || Some(d.org) == self.org || Some(d.from) == self.org
+    }
+}
+
+/// The deliveries `actor` sees of an advisory it may see.
 pub fn visible_deliveries<'a>(
     actor: &Actor,
     rec: &'a Visible<AdvisoryRecord>,
 ) -> Vec<&'a Delivery> {
-    let nisc = actor.has_role(Role::Nisc);
-    let me = actor.org_id();
+    let f = DeliveryFilter::of(actor);
     rec.get()
         .deliveries
         .iter()
-        .filter(|d| nisc || Some(d.org) == me || Some(d.from) == me)
+        .filter(|d| f.admits(d))
         .collect()
 }
 

@@ -31,9 +31,11 @@ use crate::sql::Sql;
 use crate::{Result, StoreError, Tx, ts};
 
 mod search;
+mod stats;
 mod text;
 
 pub use search::{AdvisoryHit, Facet, ReportHit, SearchFilters, SearchPage, SearchQuery};
+pub use stats::{AdvisoryCountRow, CountRow, DeliveryTiming, StatDimension, StatsFilter, Timing};
 
 /// A page of a list, newest first; pass `next` back to get the following page.
 #[derive(Debug, Clone, PartialEq)]

@@ -41,6 +41,8 @@ pub struct SearchQuery {
     pub limit: u32,
     /// Whether to count the hits by facet as well.
     pub facets: bool,
+    /// Newest first instead of best first.
+    pub newest: bool,
 }
 
 /// How many hits have each value of one facet (values without hits are left out).
@@ -158,7 +160,7 @@ impl Scoped<'_> {
 
     fn push_order(&self, sql: &mut Sql, ix: &TextIndex, q: &SearchQuery) {
         sql.push(" ORDER BY ");
-        if let Some(text) = &q.text {
+        if let Some(text) = q.text.as_ref().filter(|_| !q.newest) {
             push_score(sql, self.tx.backend(), ix, text);
             sql.push(" DESC, ");
         }

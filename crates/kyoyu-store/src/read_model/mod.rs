@@ -8,9 +8,11 @@ pub(crate) mod insert;
 
 use kyoyu_domain::advisory::record::AdvisoryRecord;
 use kyoyu_domain::policy::view::ReportView;
+use kyoyu_domain::report::thread::EditionState;
 use kyoyu_domain::report::thread::{ReportRecord, present};
 use kyoyu_domain::search::body::{advisory_body, report_body};
 use kyoyu_domain::search::fold;
+use kyoyu_domain::stats::stat_facts;
 use kyoyu_domain::wareki::{fiscal_year, month_jst};
 use kyoyu_domain::{AdvisoryId, Cause, ReportId};
 use sqlx::Row;
@@ -22,7 +24,7 @@ use insert::{defer_rows, insert_rows};
 
 /// The version of the rules that build the rows. Raise it when the rows change meaning: a
 /// server finding an older version rebuilds the read model on start.
-pub const READ_MODEL_VERSION: i64 = 2;
+pub const READ_MODEL_VERSION: i64 = 3;
 
 /// The number of a view in a row id: `row_id = report_id * 4 + view_number`.
 pub(crate) fn view_number(v: ReportView) -> i64 {
@@ -67,6 +69,12 @@ const LIST_COLS: &[&str] = &[
     "updated_at",
     "reported_month",
     "fiscal_year",
+    "sent",
+    "basis",
+    "sml_deviation",
+    "first_occurred_at",
+    "first_reported_at",
+    "numbered_at",
 ];
 
 /// The columns of `report_search` and `advisory_search` (after the key).
@@ -110,6 +118,7 @@ pub(crate) fn report_rows(rec: &ReportRecord) -> ReportRows {
         let Some(s) = p.summary() else {
             continue;
         };
+        let facts = stat_facts(&p);
         let rid = row_id(rec.id, view);
         out.list.push(vec![
             i(rid),
@@ -141,6 +150,12 @@ pub(crate) fn report_rows(rec: &ReportRecord) -> ReportRows {
             t(&s.updated_at),
             t(&month_jst(s.reported_at)),
             i(i64::from(fiscal_year(s.reported_at))),
+            b(p.editions.iter().any(|e| e.state == EditionState::Sent)),
+            ot(facts.basis.map(|x| x.code())),
+            facts.sml_deviation.map_or(Arg::NullI64, b),
+            ot(facts.first_occurred_at.map(ts).as_deref()),
+            ot(facts.first_reported_at.map(ts).as_deref()),
+            ot(facts.numbered_at.map(ts).as_deref()),
         ]);
         for c in &s.causes {
             out.causes.push(vec![t(c.code()), i(rid)]);
@@ -295,6 +310,7 @@ const ADVISORY_COLS: &[&str] = &[
     "published_at",
     "updated_at",
     "fiscal_year",
+    "published_month",
 ];
 
 /// The rows of an advisory: its list row and its search text.
@@ -309,9 +325,10 @@ pub(crate) fn advisory_rows(rec: &AdvisoryRecord) -> Option<AdvisoryRows> {
     let f = &e.form;
     let number = rec.number_text();
     let published_at = e.published_at.as_deref().or(rec.published_at.as_deref());
-    let year = published_at
+    let published = published_at
         .and_then(|p| chrono::DateTime::parse_from_rfc3339(p).ok())
-        .map(|p| i64::from(fiscal_year(p.with_timezone(&chrono::Utc))));
+        .map(|p| p.with_timezone(&chrono::Utc));
+    let year = published.map(|p| i64::from(fiscal_year(p)));
     let body = advisory_body(rec);
     let folded = fold(&body);
     let list = vec![
@@ -330,6 +347,7 @@ pub(crate) fn advisory_rows(rec: &AdvisoryRecord) -> Option<AdvisoryRows> {
         ot(published_at),
         t(&rec.updated_at),
         year.map_or(Arg::NullI64, i),
+        ot(published.map(month_jst).as_deref()),
     ];
     Some(AdvisoryRows {
         list,

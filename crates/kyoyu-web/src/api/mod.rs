@@ -7,6 +7,7 @@ pub(crate) mod documents;
 mod orgs;
 pub mod reports;
 pub(crate) mod search;
+mod statistics;
 
 use axum::Router;
 use utoipa::openapi::OpenApi as OpenApiDoc;
@@ -34,7 +35,7 @@ use crate::error::ErrorBody;
         (name = "reports", description = "情報連絡（インシデント報告）"),
         (name = "advisories", description = "情報提供（注意喚起）と共有範囲の変更依頼"),
         (name = "documents", description = "様式のExcel出力・取り込みと一覧のCSV"),
-        (name = "search", description = "全文検索と絞り込み（閲覧できる範囲だけ）")
+        (name = "search", description = "全文検索・絞り込みと統計（閲覧できる範囲だけ）")
     )
 )]
 struct ApiDoc;
@@ -125,5 +126,6 @@ pub fn routes(max_upload_bytes: usize) -> (Router<AppState>, OpenApiDoc) {
         .routes(routes!(orgs::get_org))
         .routes(routes!(orgs::list_sectors))
         .routes(routes!(search::search))
+        .routes(routes!(statistics::statistics))
         .split_for_parts()
 }

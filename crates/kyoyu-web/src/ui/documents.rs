@@ -24,7 +24,7 @@ pub struct EditionQuery {
 }
 
 /// The file, or the Japanese page of what went wrong.
-fn answer(r: kyoyu_core::Result<kyoyu_core::documents::Download>) -> Response {
+pub(crate) fn answer(r: kyoyu_core::Result<kyoyu_core::documents::Download>) -> Response {
     match r {
         Ok(d) => file_response(d),
         Err(e) => core_error_page(e),

@@ -4,11 +4,14 @@
 
 mod account;
 pub(crate) mod advisories;
+mod chart;
 mod documents;
 mod pages;
 mod report_form;
 pub(crate) mod reports;
+mod saved_searches;
 mod search;
+mod statistics;
 pub(crate) mod widgets;
 
 use askama::Template;
@@ -341,6 +344,12 @@ pub fn routes(max_upload_bytes: usize) -> Router<AppState> {
         .route("/scope-requests", get(advisories::scope_requests))
         .route("/scope-requests/{id}/decision", post(advisories::decide))
         .route("/search", get(search::page))
+        .route("/search/save", post(saved_searches::save))
+        .route("/search/saved", get(saved_searches::list))
+        .route("/search/saved/{id}", get(saved_searches::open))
+        .route("/search/saved/{id}/delete", post(saved_searches::delete))
+        .route("/statistics", get(statistics::statistics))
+        .route("/statistics/export.csv", get(statistics::statistics_csv))
         .route("/risk", get(pages::coming_risk))
         .route("/account", get(account::page))
         .route("/account/password", post(account::password))

@@ -14,7 +14,7 @@ use crate::AppState;
 use crate::api::search::SearchParams;
 use crate::auth::MaybePageAuth;
 use crate::error::ApiError;
-use crate::ui::widgets::{show_time, t_ja};
+use crate::ui::widgets::{show_time, t_ja, urlencode};
 use crate::ui::{Chrome, JA, L, Visitor, render};
 
 pub struct Hit {
@@ -56,6 +56,8 @@ struct SearchTpl {
     previous_url: Option<String>,
     next_url: Option<String>,
     page_of: String,
+    /// The conditions shown, as hidden fields of the form that saves them (signed in only).
+    save_fields: Option<Vec<(String, String)>>,
 }
 
 /// The conditions of a page as `(name, value)`, in a fixed order.
@@ -112,21 +114,9 @@ fn link(p: &SearchParams, set: &[(&str, Option<&str>)], page: Option<u32>) -> St
     }
     let query: Vec<String> = pairs
         .iter()
-        .map(|(n, v)| format!("{n}={}", urlencoding(v)))
+        .map(|(n, v)| format!("{n}={}", urlencode(v)))
         .collect();
     format!("/search?{}", query.join("&"))
-}
-
-fn urlencoding(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 fn hits(r: &SearchResults) -> Vec<Hit> {
@@ -200,6 +190,12 @@ pub async fn page(
         previous_url: None,
         next_url: None,
         page_of: String::new(),
+        save_fields: auth.session.as_ref().filter(|_| searched).map(|_| {
+            conditions(&params)
+                .into_iter()
+                .map(|(n, v)| (n.to_owned(), v))
+                .collect()
+        }),
     };
     let r = match outcome {
         Ok(r) => r,

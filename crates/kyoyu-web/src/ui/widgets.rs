@@ -198,3 +198,16 @@ pub fn bad_request_page() -> Response {
 pub fn path_id<T: std::str::FromStr>(raw: &str) -> Result<T, Response> {
     raw.parse().map_err(|_| not_found_page())
 }
+
+/// A query-string value, percent-encoded.
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}

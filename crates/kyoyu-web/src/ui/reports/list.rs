@@ -12,7 +12,9 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::{MaybePageAuth, PageAuth};
-use crate::ui::widgets::{Opt, edition_label, sector_opts, show_time, t_ja, tlp_opts, waited};
+use crate::ui::widgets::{
+    Opt, edition_label, sector_opts, show_time, t_ja, tlp_opts, urlencode, waited,
+};
 use crate::ui::{Chrome, JA, L, Visitor, core_error_page, error_page, render};
 
 pub struct Row {
@@ -151,18 +153,6 @@ pub async fn list(
         csv_url: Some(csv_url),
     };
     render(StatusCode::OK, &tpl)
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 fn inbox_tabs(current: Option<InboxBox>) -> Vec<(String, String, bool)> {

@@ -1,0 +1,3 @@
+//! Helpers of the web crate's integration tests.
+
+pub mod browser;
