@@ -7,6 +7,8 @@
 //!   single-row transactions of the same bytes on the same disk.
 //! - W2: the first report-list page and two filtered pages as an operator's sharing contact and
 //!   as NISC (8 connections) against `GET /healthz` under the same load; peak RSS.
+//! - W3: search as an operator's sharing contact (a three-character word, a two-character word,
+//!   a faceted query) against the W2 list's first page of the same caller.
 //! - W4: publishing an advisory that reaches every operator of a world of 10,000 operator
 //!   organisations and 50,000 users, through the ministries and CEPTOARs.
 //! - Start to `/readyz`, and the generator's rate.
@@ -14,6 +16,7 @@
 mod corpus;
 mod report;
 mod server;
+mod w3;
 mod workloads;
 mod wrk;
 
@@ -44,6 +47,7 @@ impl BackendName {
 pub enum Workload {
     W1,
     W2,
+    W3,
     W4,
 }
 
@@ -67,7 +71,7 @@ pub struct BenchArgs {
     )]
     pub pg_url: String,
     /// Workloads, comma-separated.
-    #[arg(long, value_delimiter = ',', value_enum, default_values_t = [Workload::W1, Workload::W2, Workload::W4])]
+    #[arg(long, value_delimiter = ',', value_enum, default_values_t = [Workload::W1, Workload::W2, Workload::W3, Workload::W4])]
     pub workloads: Vec<Workload>,
     /// Seconds of each load run.
     #[arg(long, default_value_t = 10)]
@@ -119,7 +123,7 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<std::process::ExitCode> {
             let needs_corpus = args
                 .workloads
                 .iter()
-                .any(|w| matches!(w, Workload::W1 | Workload::W2));
+                .any(|w| matches!(w, Workload::W1 | Workload::W2 | Workload::W3));
             if needs_corpus {
                 workloads::on_corpus(&args, backend, threads, &mut report).await?;
             }

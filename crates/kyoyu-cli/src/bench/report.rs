@@ -19,6 +19,8 @@ pub enum Target {
     Served { p99_ms: f64, ratio: f64 },
     /// The value at least `ratio` of the baseline.
     RatioAtLeast { ratio: f64 },
+    /// p99 at most `p99_ms` (the baseline is shown beside it).
+    P99AtMost { p99_ms: f64 },
 }
 
 impl Target {
@@ -30,6 +32,8 @@ impl Target {
                 r.p99_ms.is_some_and(|p| p <= p99_ms) && r.ratio.is_some_and(|x| x >= ratio)
             }
             Target::RatioAtLeast { ratio } => r.ratio.is_some_and(|x| x >= ratio),
+            // No answer within the run is no latency at all, not a good one.
+            Target::P99AtMost { p99_ms } => r.value > 0.0 && r.p99_ms.is_some_and(|p| p <= p99_ms),
         }
     }
 
@@ -41,6 +45,7 @@ impl Target {
                 format!("p99 ≤ {} ms, ≥ {:.0} %", num(p99_ms), ratio * 100.0)
             }
             Target::RatioAtLeast { ratio } => format!("≥ {:.0} %", ratio * 100.0),
+            Target::P99AtMost { p99_ms } => format!("p99 ≤ {} ms", num(p99_ms)),
         }
     }
 }

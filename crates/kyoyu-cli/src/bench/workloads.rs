@@ -14,7 +14,7 @@ use super::server::Server;
 use super::{BackendName, BenchArgs, Workload, wrk};
 
 /// Connections of the read load (W2) and of the submit load (W1).
-const READERS: u32 = 8;
+pub(super) const READERS: u32 = 8;
 const WRITERS: u32 = 16;
 
 /// The two W2 callers: an operator's sharing contact (the most common reader, whose scope is
@@ -71,7 +71,7 @@ fn ready_row(backend: BackendName, threads: usize, s: &Server) -> Row {
     .target(Target::AtMost { value: 1.0 })
 }
 
-fn load_errors(l: &wrk::Load) -> u64 {
+pub(super) fn load_errors(l: &wrk::Load) -> u64 {
     l.non_2xx + l.socket_errors
 }
 
@@ -120,6 +120,10 @@ pub async fn on_corpus(
             // W1 comes last: the reports it files stay in the corpus, newest of all, and not
             // yet visible to NISC, so a list read after it would first walk past them.
             let last = i + 1 == runs.len() || !args.workloads.contains(&Workload::W2);
+            // W3 reads no cache: once, on the last run, before W1 adds reports.
+            if last && args.workloads.contains(&Workload::W3) {
+                super::w3::w3(args, backend, threads, &server, report).await?;
+            }
             if last && args.workloads.contains(&Workload::W1) {
                 w1(args, backend, threads, &corpus, &server, report).await?;
             }
