@@ -207,6 +207,24 @@ pub(crate) fn push_follow_up_watch(sql: &mut Sql, w: &FollowUpWatch) {
 
 /// Appends a comparison of a shown-TLP column with a requested TLP (a list filter, not a
 /// visibility rule; it lives here so that every TLP comparison in SQL is in one file).
+/// ` AND …`: the deliveries (`d`, `advisory_deliveries`) that
+/// `policy::distribution::DeliveryFilter` admits — NISC every one, others their own and those
+/// they made.
+pub(crate) fn push_delivery_filter(
+    sql: &mut Sql,
+    f: &kyoyu_domain::policy::distribution::DeliveryFilter,
+) {
+    if f.all {
+        return;
+    }
+    let org = f.org.map_or(-1, |o| o.0);
+    sql.push(" AND (d.org_id = ")
+        .bind_i64(org)
+        .push(" OR d.from_org_id = ")
+        .bind_i64(org)
+        .push(")");
+}
+
 pub(crate) fn push_tlp_is(sql: &mut Sql, column: &str, tlp: Tlp) {
     sql.push(&format!(" AND {column} = ")).bind_text(tlp.code());
 }

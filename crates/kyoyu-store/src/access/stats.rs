@@ -10,7 +10,9 @@ use sqlx::Row;
 
 use super::Scoped;
 use crate::Result;
-use crate::scope::{ADVISORY_LIST, REPORT_LIST, push_predicate, push_view_choice};
+use crate::scope::{
+    ADVISORY_LIST, REPORT_LIST, push_delivery_filter, push_predicate, push_view_choice,
+};
 use crate::sql::Sql;
 
 /// What the statistics cover.
@@ -225,15 +227,7 @@ impl Scoped<'_> {
             "SELECT d.delivered_at, d.received_at, d.handled_at FROM advisory_list a JOIN advisory_deliveries d ON d.advisory_id = a.advisory_id",
         );
         self.push_advisory_stats_where(&mut sql, f);
-        let deliveries = DeliveryFilter::of(self.actor);
-        if !deliveries.all {
-            let org = deliveries.org.map_or(-1, |o| o.0);
-            sql.push(" AND (d.org_id = ")
-                .bind_i64(org)
-                .push(" OR d.from_org_id = ")
-                .bind_i64(org)
-                .push(")");
-        }
+        push_delivery_filter(&mut sql, &DeliveryFilter::of(self.actor));
         let rows = sql.query().fetch_all(self.tx.conn()).await?;
         rows.iter()
             .map(|r| {
