@@ -18,9 +18,24 @@ pub struct FileConfig {
     pub cookie_secure: Option<bool>,
     pub require_admin_totp: Option<bool>,
     pub session_hours: Option<i64>,
+    /// Failed logins in a row for one e-mail address before clients the account has not seen
+    /// wait (default 5).
     pub max_failed_logins: Option<i64>,
+    /// The longest such wait in minutes (it starts at 1 and doubles; default 15).
     pub lockout_minutes: Option<i64>,
-    pub login_attempts_per_minute: Option<u32>,
+    /// Failed logins per client address per minute before the address is refused (default
+    /// 30). `login_attempts_per_minute` is its former name.
+    #[serde(alias = "login_attempts_per_minute")]
+    pub login_failures_per_minute: Option<u32>,
+    /// Reverse proxies (addresses or networks, `127.0.0.1`, `10.0.0.0/8`) whose
+    /// `Forwarded`/`X-Forwarded-For` headers name the client.
+    pub trusted_proxies: Option<Vec<String>>,
+    /// The longest an API token lives, in days (default 365).
+    pub max_token_days: Option<i64>,
+    /// `/metrics` answers a caller with `Authorization: Bearer <this>`.
+    pub metrics_token: Option<String>,
+    /// `/metrics` answers requests straight from this machine (default true).
+    pub metrics_loopback: Option<bool>,
     pub min_password_len: Option<usize>,
     /// Seconds a verified token is trusted without asking the database (0: never).
     pub session_cache_seconds: Option<u64>,
@@ -64,6 +79,21 @@ impl FileConfig {
             }),
         }
     }
+}
+
+/// The trusted reverse proxies of the file: `127.0.0.1` or `10.0.0.0/8`.
+pub fn trusted_proxies(file: &FileConfig) -> anyhow::Result<Vec<ipnet::IpNet>> {
+    file.trusted_proxies
+        .iter()
+        .flatten()
+        .map(|entry| {
+            let entry = entry.trim();
+            entry
+                .parse::<ipnet::IpNet>()
+                .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| anyhow::anyhow!(ja("cli.bad_proxy", &[("entry", entry)])))
+        })
+        .collect()
 }
 
 /// The database URL: a flag/env value, else the file's, else SQLite in the data directory.

@@ -122,6 +122,10 @@ fn core_config(file: &FileConfig, args: Option<&serve::ServeArgs>) -> CoreConfig
         session_hours: file.session_hours.unwrap_or(d.session_hours),
         max_failed_logins: file.max_failed_logins.unwrap_or(d.max_failed_logins),
         lockout_minutes: file.lockout_minutes.unwrap_or(d.lockout_minutes),
+        login_failures_per_minute: file
+            .login_failures_per_minute
+            .unwrap_or(d.login_failures_per_minute),
+        max_token_days: file.max_token_days.unwrap_or(d.max_token_days),
         require_admin_totp: args.is_some_and(|a| a.require_admin_totp)
             || file.require_admin_totp.unwrap_or(d.require_admin_totp),
         min_password_len: file.min_password_len.unwrap_or(d.min_password_len),

@@ -80,9 +80,9 @@ pub async fn serve(
         demo: args.demo,
         pdf_chromium: file.pdf_chromium.clone(),
         cookie_secure: args.cookie_secure || file.cookie_secure.unwrap_or(false),
-        login_attempts_per_minute: file
-            .login_attempts_per_minute
-            .unwrap_or(WebConfig::default().login_attempts_per_minute),
+        trusted_proxies: config::trusted_proxies(file)?,
+        metrics_token: file.metrics_token.clone().filter(|t| !t.is_empty()),
+        metrics_loopback: file.metrics_loopback.unwrap_or(defaults.metrics_loopback),
         ..WebConfig::default()
     };
     let listener = tokio::net::TcpListener::bind(addr)

@@ -209,16 +209,18 @@ impl Core {
         if name.is_empty() || name.chars().count() > 100 {
             return Err(CoreError::invalid("name", Msg::new("invalid.token_name")));
         }
+        let max = self.config.max_token_days.max(1);
         if let Some(d) = expires_in_days
-            && !(1..=3650).contains(&d)
+            && !(1..=max).contains(&d)
         {
             return Err(CoreError::invalid(
                 "expires_in_days",
-                Msg::new("invalid.token_days"),
+                Msg::new("invalid.token_days").arg("max", max),
             ));
         }
         let now = self.now();
-        let expires_at = expires_in_days.map(|d| kyoyu_store::ts(now + Duration::days(d)));
+        let days = expires_in_days.unwrap_or(max);
+        let expires_at = Some(kyoyu_store::ts(now + Duration::days(days)));
         let token = new_token();
         let id = tx
             .create_token(

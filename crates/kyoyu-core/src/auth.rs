@@ -1,4 +1,4 @@
-//! Authentication: passwords (argon2id), TOTP second factor, lockout after repeated failures,
+//! Authentication: passwords (argon2id), TOTP second factor, the login guard's answers,
 //! bearer tokens (session and API) stored as SHA-256 hashes, and the turning of a token into
 //! an [`Actor`].
 
@@ -16,6 +16,7 @@ use totp_rs::{Algorithm, Secret, TOTP};
 
 use kyoyu_domain::{ErrorCode, OrgId, UserId};
 
+use crate::login_guard::{LoginClient, account_key, device_hash};
 use crate::{Core, CoreError, Result};
 
 /// A verified caller: who they are and what the policy knows about them.
@@ -43,6 +44,9 @@ pub struct LoginOutcome {
     pub token: String,
     pub expires_at: String,
     pub user_id: UserId,
+    /// A new device cookie for the browser (when the client asked for one and had none
+    /// this account knows).
+    pub device: Option<String>,
 }
 
 /// SHA-256 of a bearer token, as stored.
@@ -123,7 +127,8 @@ pub(crate) fn totp_step(totp: &TOTP, code: &str, now: i64) -> Option<i64> {
 }
 
 impl Core {
-    /// Password (and TOTP) login. Every attempt, successful or not, is audited.
+    /// Password (and TOTP) login of a client whose address is not known (the command line,
+    /// tests): [`Core::login_from`] with no address and no device.
     pub async fn login(
         &self,
         email: &str,
@@ -131,56 +136,97 @@ impl Core {
         totp: Option<&str>,
         kind: TokenKind,
     ) -> Result<LoginOutcome> {
+        self.login_from(email, password, totp, kind, &LoginClient::default())
+            .await
+    }
+
+    /// Password (and TOTP) login. Every attempt, successful or not, is audited; failures
+    /// are counted by the login guard (`login_guard`), which may refuse before any check.
+    pub async fn login_from(
+        &self,
+        email: &str,
+        password: &str,
+        totp: Option<&str>,
+        kind: TokenKind,
+        client: &LoginClient,
+    ) -> Result<LoginOutcome> {
         let now = self.now();
         let now_ts = kyoyu_store::ts(now);
         let email = Email::parse(email)
             .map(|e| e.to_string())
             .unwrap_or_else(|_| email.trim().to_lowercase());
         let user = self.store.read().await?.user_by_email(&email).await?;
-        let Some(user) = user.filter(|u| !u.disabled) else {
-            // Spend the same argon2 work as a real check, so timing does not reveal accounts.
+        let user = user.filter(|u| !u.disabled);
+        let admission = self.admit_login(&email, user.as_ref(), client).await?;
+        // While the account waits, only its owner's ways in are checked: a TOTP code, or a
+        // browser it logged in from before.
+        let owner_way = user
+            .as_ref()
+            .is_some_and(|u| u.totp_enabled || admission.known_device);
+        if admission.waiting && !owner_way {
+            // The same argon2 work as a real check, so timing tells nothing either.
             let _ = hash_password(password).await;
-            self.audit_login_failure(None, &email, "unknown_or_disabled")
-                .await?;
-            return Err(CoreError::new(ErrorCode::LoginFailed));
-        };
-        if user
-            .locked_until
-            .as_deref()
-            .is_some_and(|until| until > now_ts.as_str())
-        {
-            self.audit_login_failure(Some(&user), &email, "locked")
-                .await?;
-            return Err(CoreError::new(ErrorCode::AccountLocked));
+            return Err(self
+                .login_refused_waiting(user.as_ref(), &email, client)
+                .await?);
         }
+        let Some(user) = user else {
+            let _ = hash_password(password).await;
+            return Err(self
+                .login_failed(
+                    None,
+                    &email,
+                    client,
+                    "unknown_or_disabled",
+                    ErrorCode::LoginFailed,
+                )
+                .await?);
+        };
         if !verify_password(password, &user.password_hash).await {
-            return Err(self.count_failure(&user, &email, "password").await?);
+            return Err(self
+                .login_failed(
+                    Some(&user),
+                    &email,
+                    client,
+                    "password",
+                    ErrorCode::LoginFailed,
+                )
+                .await?);
         }
         let mut step = None;
         if user.totp_enabled {
             let Some(code) = totp.filter(|c| !c.trim().is_empty()) else {
-                return Err(CoreError::new(ErrorCode::TotpRequired));
+                // Waiting, a right password without its code is refused like a wrong one.
+                return Err(CoreError::new(
+                    if admission.waiting && !admission.known_device {
+                        ErrorCode::AccountLocked
+                    } else {
+                        ErrorCode::TotpRequired
+                    },
+                ));
             };
             let secret = user.totp_secret.as_deref().unwrap_or_default();
             let t = totp_for(secret, &user.email)?;
             match totp_step(&t, code, now.timestamp()) {
                 Some(s) if s > user.totp_last_step => step = Some(s),
                 _ => {
-                    let err = self.count_failure(&user, &email, "totp").await?;
-                    return Err(if err.is(ErrorCode::AccountLocked) {
-                        err
-                    } else {
-                        CoreError::new(ErrorCode::TotpInvalid)
-                    });
+                    return Err(self
+                        .login_failed(Some(&user), &email, client, "totp", ErrorCode::TotpInvalid)
+                        .await?);
                 }
             }
         }
         let token = new_token();
         let expires_at = kyoyu_store::ts(now + Duration::hours(self.config.session_hours));
+        let device = (client.remember_device && !admission.known_device).then(new_token);
         let mut tx = self.store.begin().await?;
-        tx.reset_login_failures(user.id).await?;
+        tx.clear_login_failures(&account_key(&email)).await?;
         if let Some(s) = step {
             tx.set_totp_last_step(user.id, s).await?;
+        }
+        if let Some(d) = &device {
+            tx.add_login_device(user.id, &device_hash(d), &now_ts)
+                .await?;
         }
         tx.create_token(
             user.id,
@@ -197,7 +243,12 @@ impl Core {
             &actor,
             "login_succeeded",
             format!("user:{}", user.id),
-            serde_json::json!({ "second_factor": step.is_some() }),
+            serde_json::json!({
+                "second_factor": step.is_some(),
+                "known_device": admission.known_device,
+                "while_waiting": admission.waiting,
+                "address": client.address.map(|a| a.to_string()),
+            }),
         )
         .await?;
         tx.commit().await?;
@@ -205,54 +256,7 @@ impl Core {
             token,
             expires_at,
             user_id: user.id,
-        })
-    }
-
-    async fn audit_login_failure(
-        &self,
-        user: Option<&UserRow>,
-        email: &str,
-        reason: &str,
-    ) -> Result<()> {
-        let mut tx = self.store.begin().await?;
-        let target = match user {
-            Some(u) => format!("user:{}", u.id),
-            None => "user:unknown".to_owned(),
-        };
-        self.audit(
-            &mut tx,
-            &Actor::Anonymous,
-            "login_failed",
-            target,
-            serde_json::json!({ "email": email, "reason": reason }),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Counts a failure, locking the account at the limit; returns the error to give.
-    async fn count_failure(&self, user: &UserRow, email: &str, reason: &str) -> Result<CoreError> {
-        let now = self.now();
-        let until = kyoyu_store::ts(now + Duration::minutes(self.config.lockout_minutes));
-        let mut tx = self.store.begin().await?;
-        let n = tx
-            .record_login_failure(user.id, self.config.max_failed_logins, &until)
-            .await?;
-        let locked = n >= self.config.max_failed_logins;
-        self.audit(
-            &mut tx,
-            &Actor::Anonymous,
-            "login_failed",
-            format!("user:{}", user.id),
-            serde_json::json!({ "email": email, "reason": reason, "failures": n, "locked": locked }),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(if locked {
-            CoreError::new(ErrorCode::AccountLocked)
-        } else {
-            CoreError::new(ErrorCode::LoginFailed)
+            device,
         })
     }
 
@@ -279,9 +283,20 @@ impl Core {
             return Ok(s);
         }
         let mut tx = self.store.read().await?;
-        let Some(row) = tx.live_token(&hash, &now).await? else {
+        let Some(mut row) = tx.live_token(&hash, &now).await? else {
             return Err(CoreError::unauthenticated());
         };
+        // A token stored without an expiry (before `max_token_days` existed) lives that long
+        // from its creation, like every token issued since.
+        if row.expires_at.is_none() {
+            let limit = kyoyu_store::parse_ts(&row.created_at)?
+                + Duration::days(self.config.max_token_days.max(1));
+            let limit = kyoyu_store::ts(limit);
+            if limit <= now {
+                return Err(CoreError::unauthenticated());
+            }
+            row.expires_at = Some(limit);
+        }
         let user = tx.user(row.user_id).await?;
         if user.disabled {
             return Err(CoreError::unauthenticated());

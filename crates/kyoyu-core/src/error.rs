@@ -127,6 +127,11 @@ impl From<StoreError> for CoreError {
                 ..CoreError::new(ErrorCode::AlreadyExists)
             },
             StoreError::NotFound(_) => CoreError::not_found(),
+            // The last line behind the HTTP layer's text guard: PostgreSQL refuses NUL in
+            // text (22021) and characters it cannot convert (22P05); that is the caller's
+            // input, never the service's failure. The transaction is dropped, so nothing of
+            // the request was written.
+            e if e.is_invalid_text() => CoreError::new(ErrorCode::InvalidText),
             other => CoreError::internal(chain(&other)),
         }
     }

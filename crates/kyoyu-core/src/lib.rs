@@ -16,6 +16,7 @@ pub mod documents;
 mod error;
 pub mod generate;
 mod list_cache;
+mod login_guard;
 pub mod notify;
 pub mod reports;
 pub mod search;
@@ -36,6 +37,7 @@ pub use error::CoreError;
 pub use kyoyu_domain::ErrorCode;
 pub use kyoyu_store::StoreError;
 pub use kyoyu_store::{Backend, OrgRow, PoolStats, TokenKind};
+pub use login_guard::LoginClient;
 
 pub type Result<T> = std::result::Result<T, CoreError>;
 
@@ -58,10 +60,16 @@ impl Clock for SystemClock {
 pub struct CoreConfig {
     /// How long a login session lasts.
     pub session_hours: i64,
-    /// Failed logins in a row before the account is locked.
+    /// Failed logins in a row (for one e-mail address) before clients the account has not
+    /// seen must wait; see `login_guard`.
     pub max_failed_logins: i64,
-    /// How long a locked account stays locked.
+    /// The longest such wait (it starts at one minute and doubles with each failure).
     pub lockout_minutes: i64,
+    /// Failed logins from one client address per minute before the address is refused.
+    pub login_failures_per_minute: u32,
+    /// The longest an API token may live, in days: a token asked for without an expiry gets
+    /// this one, and older tokens stored without one stop working this long after creation.
+    pub max_token_days: i64,
     /// Administrators must enrol TOTP before their admin rights take effect.
     pub require_admin_totp: bool,
     /// Minimum password length.
@@ -86,6 +94,8 @@ impl Default for CoreConfig {
             session_hours: 12,
             max_failed_logins: 5,
             lockout_minutes: 15,
+            login_failures_per_minute: 30,
+            max_token_days: 365,
             require_admin_totp: false,
             min_password_len: 12,
             session_cache_seconds: 5,

@@ -28,6 +28,8 @@ error_codes! {
     InvalidJson = "invalid_json",
     /// A field is missing or has a value that is not allowed; `field` names it.
     InvalidField = "invalid_field",
+    /// Text holds a character that cannot be stored (NUL, U+0000); `field` names where.
+    InvalidText = "invalid_text",
     /// An uploaded form (an .xlsx of a 様式) has problems; `errors` names each by its cell.
     WorkbookInvalid = "workbook_invalid",
     /// A page form was posted without the session's CSRF token.

@@ -16,6 +16,7 @@ mod audit;
 pub mod bench;
 mod import;
 mod items;
+mod login_throttle;
 mod notifications;
 mod orgs;
 mod outbox;
@@ -52,6 +53,7 @@ pub use access::{
 pub use audit::NewAudit;
 pub use import::{ImportBase, ImportOrg, PreparedReports, prepare_reports};
 pub use items::{Ack, NewAttachment, Transmitted};
+pub use login_throttle::LoginFailures;
 pub use notifications::NotificationRow;
 pub use orgs::{NewOrg, OrgFilter, OrgRow};
 pub use outbox::{Notice, OutboxRow, WebhookRow};
@@ -84,6 +86,13 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// The database refused text it cannot store: NUL (PostgreSQL 22021) or a character it
+    /// cannot convert (22P05). That is the caller's input, not the service's failure.
+    pub fn is_invalid_text(&self) -> bool {
+        matches!(self, StoreError::Db(sqlx::Error::Database(db))
+            if matches!(db.code().as_deref(), Some("22021" | "22P05")))
+    }
+
     /// Maps a unique-constraint violation to `Conflict`, naming what collided.
     fn conflict_or(e: sqlx::Error, what: impl Into<String>) -> StoreError {
         match &e {

@@ -100,39 +100,6 @@ impl Tx {
         rows.iter().map(user_from).collect()
     }
 
-    /// Counts a failed login; locks the account until `lock_until` once `max` is reached.
-    /// Returns the new failure count.
-    pub async fn record_login_failure(
-        &mut self,
-        id: UserId,
-        max: i64,
-        lock_until: &str,
-    ) -> Result<i64> {
-        let row = sqlx::query(
-            "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins",
-        )
-        .bind(id.0)
-        .fetch_one(self.conn())
-        .await?;
-        let n: i64 = row.try_get("failed_logins")?;
-        if n >= max {
-            sqlx::query("UPDATE users SET locked_until = $1, failed_logins = 0 WHERE id = $2")
-                .bind(lock_until)
-                .bind(id.0)
-                .execute(self.conn())
-                .await?;
-        }
-        Ok(n)
-    }
-
-    pub async fn reset_login_failures(&mut self, id: UserId) -> Result<()> {
-        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
-            .bind(id.0)
-            .execute(self.conn())
-            .await?;
-        Ok(())
-    }
-
     pub async fn set_password_hash(&mut self, id: UserId, hash: &str) -> Result<()> {
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(hash)

@@ -57,15 +57,16 @@ pub fn client() -> reqwest::Client {
 }
 
 pub async fn apps_with(config: WebConfig) -> Vec<TestApp> {
+    apps_configured(config, CoreConfig::default()).await
+}
+
+/// A server per database with these HTTP and core settings.
+pub async fn apps_configured(config: WebConfig, core_config: CoreConfig) -> Vec<TestApp> {
     let mut apps = Vec::new();
     for db in TestDb::all().await {
-        let core = Core::new(
-            db.store.clone(),
-            Arc::new(SystemClock),
-            CoreConfig::default(),
-        )
-        .await
-        .unwrap();
+        let core = Core::new(db.store.clone(), Arc::new(SystemClock), core_config.clone())
+            .await
+            .unwrap();
         demo::ensure(&core).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -84,8 +85,6 @@ pub async fn apps_with(config: WebConfig) -> Vec<TestApp> {
 pub async fn apps() -> Vec<TestApp> {
     apps_with(WebConfig {
         demo: true,
-        // Tests log in every demo user from one address.
-        login_attempts_per_minute: 100_000,
         ..WebConfig::default()
     })
     .await

@@ -1,10 +1,5 @@
 //! Credentials to sessions: bearer tokens for the API, an HttpOnly cookie (with CSRF tokens in
-//! every form) for the web UI, and a per-address throttle on login attempts.
-
-use std::collections::HashMap;
-use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+//! every form) for the web UI. (Failed logins are counted by the core's login guard.)
 
 use axum::extract::FromRequestParts;
 use axum::http::header;
@@ -20,6 +15,9 @@ use crate::error::ApiError;
 
 pub const SESSION_COOKIE: &str = "kyoyu_session";
 pub const LOGIN_CSRF_COOKIE: &str = "kyoyu_login_csrf";
+/// A browser the account logged in from before: it still logs in while the account waits
+/// out a guessing attack (see the core's `login_guard`). Sent only to `/login`.
+pub const DEVICE_COOKIE: &str = "kyoyu_device";
 
 /// An API caller authenticated by `Authorization: Bearer <token>`.
 pub struct ApiAuth {
@@ -129,56 +127,18 @@ impl FromRequestParts<AppState> for PageAuth {
 
 /// Constant-time comparison of a submitted CSRF token with the expected one.
 pub fn csrf_ok(expected: &str, submitted: &str) -> bool {
+    secret_matches(expected, submitted)
+}
+
+/// Constant-time comparison of a presented secret with the configured one (never equal to
+/// an empty one).
+pub fn secret_matches(expected: &str, submitted: &str) -> bool {
     !expected.is_empty() && expected.as_bytes().ct_eq(submitted.as_bytes()).into()
-}
-
-/// Login attempts per client address in a sliding one-minute window.
-pub struct LoginThrottle {
-    per_minute: u32,
-    seen: Mutex<HashMap<IpAddr, (Instant, u32)>>,
-}
-
-impl LoginThrottle {
-    pub fn new(per_minute: u32) -> LoginThrottle {
-        LoginThrottle {
-            per_minute,
-            seen: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Counts an attempt; false when the address is over its limit.
-    pub fn allow(&self, ip: IpAddr) -> bool {
-        let now = Instant::now();
-        let mut seen = match self.seen.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
-        if seen.len() > 10_000 {
-            seen.retain(|_, (start, _)| now.duration_since(*start) < Duration::from_secs(60));
-        }
-        let entry = seen.entry(ip).or_insert((now, 0));
-        if now.duration_since(entry.0) >= Duration::from_secs(60) {
-            *entry = (now, 0);
-        }
-        entry.1 += 1;
-        entry.1 <= self.per_minute
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn throttle_counts_per_address() {
-        let t = LoginThrottle::new(2);
-        let a: IpAddr = [127, 0, 0, 1].into();
-        let b: IpAddr = [127, 0, 0, 2].into();
-        assert!(t.allow(a));
-        assert!(t.allow(a));
-        assert!(!t.allow(a));
-        assert!(t.allow(b));
-    }
 
     #[test]
     fn csrf_comparison() {

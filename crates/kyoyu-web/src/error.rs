@@ -51,8 +51,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
     use ErrorCode::*;
     match code {
         BadRequest | InvalidJson | CsrfInvalid => StatusCode::BAD_REQUEST,
-        InvalidField | WorkbookInvalid | RouteNotAllowed | AnonymizeNotAllowed | TlpWidened
-        | SectorFixed => StatusCode::UNPROCESSABLE_ENTITY,
+        InvalidField | InvalidText | WorkbookInvalid | RouteNotAllowed | AnonymizeNotAllowed
+        | TlpWidened | SectorFixed => StatusCode::UNPROCESSABLE_ENTITY,
         TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -115,6 +115,14 @@ impl ApiError {
             message: message.into(),
             field: Some(field.to_owned()),
             problems: Vec::new(),
+        }
+    }
+
+    /// An error of `code`, with its own text, about the request field `field`.
+    pub fn with_field(code: ErrorCode, field: &str) -> ApiError {
+        ApiError {
+            field: Some(field.to_owned()),
+            ..ApiError::new(code)
         }
     }
 

@@ -4,10 +4,12 @@
 
 mod api;
 mod auth;
+mod client;
 mod error;
 mod json;
 mod metrics;
 mod pdf;
+mod text_guard;
 
 pub use documents_cli::{advisory_pdf, report_pdf};
 
@@ -65,8 +67,14 @@ pub struct WebConfig {
     pub demo: bool,
     /// Mark cookies `Secure` (behind TLS).
     pub cookie_secure: bool,
-    /// Login attempts allowed per client address per minute.
-    pub login_attempts_per_minute: u32,
+    /// Reverse proxies whose `Forwarded`/`X-Forwarded-For` name the client (addresses or
+    /// networks). From anyone else those headers are ignored.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// `/metrics` answers a caller presenting this bearer token.
+    pub metrics_token: Option<String>,
+    /// `/metrics` answers requests straight from this machine (loopback, not forwarded). With
+    /// this off and no token, it is public.
+    pub metrics_loopback: bool,
     /// Largest JSON body accepted.
     pub max_json_bytes: usize,
     /// Largest attachment accepted (413 above it).
@@ -83,7 +91,9 @@ impl Default for WebConfig {
         WebConfig {
             demo: false,
             cookie_secure: false,
-            login_attempts_per_minute: 30,
+            trusted_proxies: Vec::new(),
+            metrics_token: None,
+            metrics_loopback: true,
             max_json_bytes: 1024 * 1024,
             max_attachment_bytes: 20 * 1024 * 1024,
             sample_zip_password: "infected".to_owned(),
@@ -97,19 +107,16 @@ pub struct AppState {
     pub core: Core,
     pub config: Arc<WebConfig>,
     pub metrics: Arc<Metrics>,
-    pub(crate) login_throttle: Arc<auth::LoginThrottle>,
     pub(crate) pdf: Arc<pdf::Renderer>,
 }
 
 impl AppState {
     pub fn new(core: Core, config: WebConfig) -> AppState {
-        let throttle = auth::LoginThrottle::new(config.login_attempts_per_minute);
         let pdf = pdf::Renderer::new(config.pdf_chromium.as_deref());
         AppState {
             core,
             config: Arc::new(config),
             metrics: Arc::new(Metrics::new()),
-            login_throttle: Arc::new(throttle),
             pdf: Arc::new(pdf),
         }
     }
@@ -140,6 +147,10 @@ pub fn router(state: AppState) -> Router {
         .merge(metrics::routes())
         .merge(ui::routes(state.config.max_attachment_bytes))
         .fallback(error::fallback)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            text_guard::reject_nul,
+        ))
         .layer(axum::middleware::from_fn(error::json_errors_for_api))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -152,6 +163,20 @@ pub fn router(state: AppState) -> Router {
         app = app.layer(SetResponseHeaderLayer::if_not_present(
             HeaderName::from_static(name),
             HeaderValue::from_static(value),
+        ));
+    }
+    // Pages and JSON may carry Amber or Red content: no cache keeps a copy. (Style sheets and
+    // scripts set their own caching.)
+    app = app.layer(SetResponseHeaderLayer::if_not_present(
+        axum::http::header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    ));
+    if state.config.cookie_secure {
+        // Served over TLS (the setting that marks cookies Secure says so): browsers keep to
+        // HTTPS for a year.
+        app = app.layer(SetResponseHeaderLayer::if_not_present(
+            axum::http::header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
         ));
     }
     app.with_state(state)

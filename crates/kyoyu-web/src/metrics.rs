@@ -1,4 +1,4 @@
-//! Prometheus metrics at `/metrics`: request counts and latencies by route template and status,
+//! Prometheus metrics at `/metrics` (for the configured token, or from this machine only): request counts and latencies by route template and status,
 //! the database pool, and build information. Route templates (`/api/v1/orgs/{code}`), never raw
 //! paths, so that the label set stays bounded.
 
@@ -20,6 +20,7 @@ use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::Registry;
 
 use crate::AppState;
+use crate::client::ClientAddr;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
@@ -130,7 +131,36 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
     res
 }
 
-async fn metrics(State(state): State<AppState>) -> Response {
+/// Whether the caller may read `/metrics`: the configured bearer token, or (by default) a
+/// request straight from this machine. Anyone else gets a 404, as if there were nothing.
+fn may_read(state: &AppState, client: ClientAddr, headers: &axum::http::HeaderMap) -> bool {
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim);
+    if let (Some(want), Some(got)) = (state.config.metrics_token.as_deref(), presented)
+        && crate::auth::secret_matches(want, got)
+    {
+        return true;
+    }
+    if state.config.metrics_loopback {
+        return client.local_direct;
+    }
+    state.config.metrics_token.is_none()
+}
+
+async fn metrics(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    if !may_read(&state, client, &headers) {
+        return crate::error::ApiError::not_found().into_response();
+    }
     let stats = state.core.pool_stats();
     state.metrics.pool_size.set(i64::from(stats.size));
     state.metrics.pool_idle.set(i64::from(stats.idle));

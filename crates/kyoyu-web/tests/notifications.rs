@@ -154,13 +154,7 @@ async fn app_on(db: TestDb, core: Core) -> TestApp {
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(kyoyu_web::serve(
         listener,
-        AppState::new(
-            core.clone(),
-            WebConfig {
-                login_attempts_per_minute: 100_000,
-                ..WebConfig::default()
-            },
-        ),
+        AppState::new(core.clone(), WebConfig::default()),
         std::future::pending(),
     ));
     TestApp {

@@ -1,20 +1,18 @@
 //! `/api/v1/auth/*` and `/api/v1/me*`: login, logout, the caller, and their API tokens.
 
-use std::net::SocketAddr;
-
 use axum::Json;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use kyoyu_core::TokenKind;
+use kyoyu_core::{LoginClient, TokenKind};
 use kyoyu_domain::messages::{Locale, t};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::orgs::OrgView;
-use kyoyu_core::ErrorCode;
 
 use crate::AppState;
 use crate::auth::ApiAuth;
+use crate::client::ClientAddr;
 use crate::error::{ApiError, ErrorBody};
 use crate::json::ApiJson;
 
@@ -43,16 +41,13 @@ pub struct LoginResponse {
         (status = 200, body = LoginResponse),
         (status = 401, description = "wrong credentials, or a TOTP code is required (`totp_required`)", body = ErrorBody),
         (status = 422, description = "a field is missing or malformed", body = ErrorBody),
-        (status = 429, description = "too many attempts from this address, or the account is locked", body = ErrorBody),
+        (status = 429, description = "too many failed logins from this address (`throttled`), or for this e-mail address (`account_locked`)", body = ErrorBody),
     ))]
 pub async fn login(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
-    if !state.login_throttle.allow(addr.ip()) {
-        return Err(ApiError::new(ErrorCode::Throttled));
-    }
     if req.email.len() > 254 || req.password.len() > 1024 {
         return Err(ApiError::field(
             "email",
@@ -61,11 +56,15 @@ pub async fn login(
     }
     let out = state
         .core
-        .login(
+        .login_from(
             &req.email,
             &req.password,
             req.totp.as_deref(),
             TokenKind::Session,
+            &LoginClient {
+                address: Some(client.ip),
+                ..LoginClient::default()
+            },
         )
         .await?;
     Ok(Json(LoginResponse {
@@ -163,7 +162,8 @@ pub async fn list_tokens(
 pub struct CreateTokenRequest {
     /// What the token is for (1–100 characters).
     pub name: String,
-    /// Days until it expires (1–3650); none for no expiry.
+    /// Days until it expires (1 to the server's `max_token_days`, 365 unless configured); none
+    /// for that longest lifetime.
     #[serde(default)]
     pub expires_in_days: Option<i64>,
 }

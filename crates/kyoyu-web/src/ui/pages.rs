@@ -1,23 +1,22 @@
 //! Login, logout, home, the organisation directory, and placeholders for what is coming.
 
-use std::net::SocketAddr;
-
 use askama::Template;
 use axum::Form;
 use axum::extract::rejection::FormRejection;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
-use kyoyu_core::TokenKind;
+use kyoyu_core::{LoginClient, TokenKind};
 use kyoyu_domain::messages::{Locale, t};
 use rand::RngCore;
 use serde::Deserialize;
 
 use super::{Chrome, JA, L, MessageTpl, core_error_page, error_page, render};
 use crate::AppState;
-use crate::auth::{LOGIN_CSRF_COOKIE, PageAuth, SESSION_COOKIE, csrf_ok};
+use crate::auth::{DEVICE_COOKIE, LOGIN_CSRF_COOKIE, PageAuth, SESSION_COOKIE, csrf_ok};
+use crate::client::ClientAddr;
 use crate::error::ApiError;
 
 #[derive(Template)]
@@ -106,7 +105,7 @@ pub struct LoginForm {
 
 pub async fn login_submit(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     jar: CookieJar,
     form: Result<Form<LoginForm>, FormRejection>,
 ) -> Response {
@@ -134,26 +133,33 @@ pub async fn login_submit(
             None,
         );
     }
-    if !state.login_throttle.allow(addr.ip()) {
-        return login_form(
-            &state,
-            jar,
-            StatusCode::TOO_MANY_REQUESTS,
-            form.email,
-            Some(t(Locale::Ja, "error.throttled").into()),
-            None,
-        );
-    }
     let totp = Some(form.totp.as_str()).filter(|c| !c.trim().is_empty());
+    let login_client = LoginClient {
+        address: Some(client.ip),
+        device: jar.get(DEVICE_COOKIE).map(|c| c.value().to_owned()),
+        remember_device: true,
+    };
     match state
         .core
-        .login(&form.email, &form.password, totp, TokenKind::Session)
+        .login_from(
+            &form.email,
+            &form.password,
+            totp,
+            TokenKind::Session,
+            &login_client,
+        )
         .await
     {
         Ok(out) => {
-            let jar = jar
+            let mut jar = jar
                 .remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/login").build())
                 .add(cookie(&state, SESSION_COOKIE, out.token, "/"));
+            if let Some(device) = out.device {
+                let mut c = cookie(&state, DEVICE_COOKIE, device, "/login");
+                c.set_max_age(cookie::time::Duration::days(400));
+                c.set_same_site(SameSite::Strict);
+                jar = jar.add(c);
+            }
             (jar, Redirect::to("/")).into_response()
         }
         Err(e) => {
