@@ -13,6 +13,7 @@ use crate::{Core, CoreError, Result};
 
 /// An organisation as a page shows it: code and name, never an internal id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrgRef {
     pub code: String,
     pub name: String,

@@ -35,6 +35,7 @@ pub struct StatsRequest {
 
 /// A count as shown: `count` is absent when it is hidden.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Shown {
     pub count: Option<u64>,
     pub suppressed: bool,
@@ -50,6 +51,7 @@ impl From<Cell> for Shown {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Column {
     /// The dimension's code (`finance`, `intrusion`, …; `none` for not given).
     pub key: String,
@@ -57,6 +59,7 @@ pub struct Column {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatRow {
     /// `2026-05`, `2026-Q1` or `2026`.
     pub period: String,
@@ -68,12 +71,14 @@ pub struct StatRow {
 
 /// A median time in hours, over `n` threads (absent below the threshold).
 #[derive(Debug, Clone, Copy, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MedianHours {
     pub hours: Option<f64>,
     pub n: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AdvisoryStats {
     /// Published advisories by basis over the period: `(basis code, label, count)`.
     pub by_basis: Vec<(String, String, u64)>,
@@ -87,6 +92,7 @@ pub struct AdvisoryStats {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Statistics {
     pub period: &'static str,
     pub dimension: &'static str,

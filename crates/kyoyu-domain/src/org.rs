@@ -21,6 +21,11 @@ pub enum ParseError {
 
 /// An organisation code such as `op-finance-1`: lowercase ASCII letters, digits and hyphens.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema),
+    schema(value_type = String, pattern = "^[a-z][a-z0-9_-]{0,38}[a-z0-9_]$")
+)]
 #[serde(transparent)]
 pub struct OrgCode(String);
 
@@ -59,6 +64,7 @@ impl<'de> Deserialize<'de> for OrgCode {
 /// An e-mail address, normalised to lower case. Deliberately permissive (one `@`, a dot in the
 /// domain, no spaces): the address is a login name, not something this crate delivers to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String))]
 #[serde(transparent)]
 pub struct Email(String);
 

@@ -1,6 +1,6 @@
 //! The API's JSON body extractor: a wrong content type, malformed JSON, a missing or mistyped
 //! field, or an oversized body each become a clear 4xx in the API error shape, naming the field
-//! path (from `serde_path_to_error`).
+//! path (from `serde_path_to_error`). A whole number written as `3.0` is the integer 3.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
@@ -48,8 +48,20 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     {
         return Err(ApiError::field("", t(Locale::Ja, "error.body_object")));
     }
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    let err = match serde_path_to_error::deserialize::<_, T>(de) {
+    let mut value: serde_json::Value = match serde_json::from_slice(bytes) {
+        Ok(v) => v,
+        Err(e) => {
+            return Err(ApiError::with_message(
+                ErrorCode::InvalidJson,
+                fill(
+                    t(Locale::Ja, "error.invalid_json"),
+                    &[("detail", &e.to_string())],
+                ),
+            ));
+        }
+    };
+    integral_numbers(&mut value);
+    let err = match serde_path_to_error::deserialize::<_, T>(value) {
         Ok(v) => return Ok(v),
         Err(err) => err,
     };
@@ -80,6 +92,25 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             &[("field", &shown), ("detail", &detail)],
         ),
     ))
+}
+
+/// JSON has one number type: `3.0` is the integer 3 (as JSON Schema says), so a whole number
+/// written with a fraction is read as the integer it is.
+fn integral_numbers(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::Number(n) => {
+            if let Some(f) = n.as_f64().filter(|_| n.is_f64())
+                && f.fract() == 0.0
+                && f.abs() < 9_007_199_254_740_992.0
+            {
+                *n = serde_json::Number::from(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_numbers),
+        Value::Object(map) => map.values_mut().for_each(integral_numbers),
+        _ => {}
+    }
 }
 
 /// serde reports a missing field at its parent's path; name the field itself.

@@ -125,7 +125,10 @@ impl AppState {
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
     let (api, openapi) = api::routes(state.config.max_attachment_bytes);
-    let openapi = Arc::new(openapi);
+    // The generated part once; what this server's configuration and reference data say is
+    // added on each request (an administrator may add a sector while it runs).
+    let openapi = Arc::new(serde_json::to_value(&openapi).unwrap_or_default());
+    let doc_core = state.core.clone();
     let security = [
         ("x-content-type-options", "nosniff"),
         ("x-frame-options", "DENY"),
@@ -140,8 +143,8 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/v1/openapi.json",
             axum::routing::get(move || {
-                let doc = openapi.clone();
-                async move { axum::Json(doc.as_ref().clone()) }
+                let doc = api::contract::finish(openapi.as_ref().clone(), &doc_core);
+                async move { axum::Json(doc) }
             }),
         )
         .merge(metrics::routes())

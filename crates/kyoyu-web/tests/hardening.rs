@@ -100,7 +100,14 @@ async fn the_owners_browser_logs_in_while_an_attacker_keeps_the_account_waiting(
         let email = "mlit-contact@demo.example";
         // The owner logged in from this browser before: it holds a device cookie for /login.
         let browser = app.ui_login(email).await;
-        let home = browser.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+        let home = browser
+            .get(app.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         let res = browser
             .post(app.url("/logout"))
             .form(&[("_csrf", csrf_of(&home).as_str())])

@@ -12,6 +12,7 @@ use crate::{Core, Result};
 
 /// One line of the drill report.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DrillRow {
     pub org: OrgRef,
     pub from: OrgRef,
@@ -21,6 +22,7 @@ pub struct DrillRow {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DrillReport {
     pub advisory_id: AdvisoryId,
     pub number: Option<String>,

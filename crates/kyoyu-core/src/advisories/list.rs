@@ -11,6 +11,7 @@ use crate::reports::Page;
 use crate::{Core, Result};
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AdvisorySummary {
     pub id: AdvisoryId,
     pub number: Option<String>,

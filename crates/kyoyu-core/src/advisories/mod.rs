@@ -29,6 +29,7 @@ use crate::directory::OrgRef;
 use crate::reports::form_errors;
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SourceView {
     pub report_id: ReportId,
     pub number: String,
@@ -37,6 +38,7 @@ pub struct SourceView {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ScopeRequestView {
     pub id: ScopeRequestId,
     pub advisory_id: AdvisoryId,
@@ -54,6 +56,7 @@ pub struct ScopeRequestView {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeliveryView {
     pub org: OrgRef,
     pub from: OrgRef,
@@ -64,6 +67,7 @@ pub struct DeliveryView {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InquiryView {
     /// The ministry whose thread this is.
     pub ministry: OrgRef,
@@ -73,6 +77,7 @@ pub struct InquiryView {
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AdvisoryActions {
     pub can_edit: bool,
     pub can_publish: bool,
@@ -83,6 +88,7 @@ pub struct AdvisoryActions {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AdvisoryView {
     pub id: AdvisoryId,
     pub number: Option<String>,
@@ -115,6 +121,7 @@ pub struct AdvisoryView {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AttachmentInfo {
     pub id: AttachmentId,
     pub kind: String,

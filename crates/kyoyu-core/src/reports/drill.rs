@@ -15,6 +15,7 @@ use crate::{Core, Result};
 
 /// One hop of a report's drill report.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RouteTiming {
     pub edition: u32,
     pub org: OrgRef,
@@ -26,6 +27,7 @@ pub struct RouteTiming {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReportDrill {
     pub id: ReportId,
     pub number: Option<String>,

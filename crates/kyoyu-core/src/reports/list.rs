@@ -15,6 +15,7 @@ use kyoyu_domain::policy::Actor;
 
 /// One line of a list.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReportSummary {
     pub id: ReportId,
     pub number: Option<String>,
@@ -61,6 +62,7 @@ pub enum InboxBox {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     pub items: Vec<T>,
     /// Pass as `cursor` for the next page; absent on the last page.

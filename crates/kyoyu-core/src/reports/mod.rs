@@ -30,6 +30,7 @@ pub use crate::directory::OrgRef;
 use crate::{Core, CoreError, Result};
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VersionView {
     pub version: u32,
     pub form: ReportForm,
@@ -43,6 +44,7 @@ pub struct VersionView {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EditionView {
     pub edition: u32,
     pub number: Option<String>,
@@ -61,6 +63,7 @@ impl EditionView {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HopView {
     pub edition: u32,
     pub from: OrgRef,
@@ -71,6 +74,7 @@ pub struct HopView {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AttachmentView {
     pub id: AttachmentId,
     pub edition: u32,
@@ -88,6 +92,7 @@ pub struct AttachmentView {
 
 /// What the caller may do next with a thread.
 #[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Actions {
     /// The edition waiting in the caller's inbox to be passed on, if any.
     pub forward_edition: Option<u32>,
@@ -103,6 +108,7 @@ pub struct Actions {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReportThread {
     pub id: ReportId,
     /// An exercise (訓練): shown as 【訓練】.

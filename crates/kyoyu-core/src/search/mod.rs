@@ -25,6 +25,7 @@ const SNIPPET_CHARS: usize = 120;
 
 /// Reports or advisories.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SearchKind {
     #[default]
@@ -62,6 +63,7 @@ pub struct SearchRequest {
 
 /// One value of a facet: how many hits have it.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FacetValue {
     pub value: String,
     pub label: String,
@@ -69,6 +71,7 @@ pub struct FacetValue {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FacetShown {
     /// `sector`, `event`, `cause`, `severity`, `tlp`, `basis`, `fiscal_year`, `state`.
     pub name: &'static str,
@@ -77,6 +80,7 @@ pub struct FacetShown {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReportFound {
     #[serde(flatten)]
     pub summary: ReportSummary,
@@ -84,6 +88,7 @@ pub struct ReportFound {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AdvisoryFound {
     #[serde(flatten)]
     pub summary: AdvisorySummary,
@@ -92,6 +97,7 @@ pub struct AdvisoryFound {
 
 /// A page of results, best first.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SearchResults {
     pub kind: SearchKind,
     /// Hits of `kind` in all.

@@ -16,6 +16,7 @@ use crate::report::FieldError;
 
 /// 情報提供先: a ministry and the sectors it receives the advisory for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Recipient {
     pub ministry: String,
@@ -25,6 +26,7 @@ pub struct Recipient {
 
 /// NISC's contact on the advisory.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NiscContact {
     #[serde(default)]
@@ -38,10 +40,12 @@ pub struct NiscContact {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AdvisoryForm {
     #[serde(rename = "_comment", default, skip_serializing)]
     pub comment: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub edition: u32,
     /// `T1`, `T1-2`; assigned at publication.
     #[serde(default)]
@@ -205,6 +209,7 @@ impl AdvisoryForm {
 
 /// What one source report allows an advisory derived from it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SourceScope {
     pub report_id: crate::ids::ReportId,
     /// The report's number, for messages.
@@ -218,6 +223,7 @@ pub struct SourceScope {
 
 /// Why a source limits an advisory.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Limit {
     pub report_id: crate::ids::ReportId,
     pub number: String,
@@ -227,6 +233,7 @@ pub struct Limit {
 /// The widest scope the sources allow: the narrowest source TLP, and for Red/Amber sources the
 /// sectors they are about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Ceiling {
     pub tlp: Tlp,
     /// `None`: any sector.
@@ -319,6 +326,7 @@ pub fn exceeded(sources: &[SourceScope], tlp: Tlp, sectors: &BTreeSet<String>) -
 
 /// One place where an advisory's text names a source.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LintHit {
     pub field: String,
     pub needle: String,

@@ -17,24 +17,42 @@ pub mod thread;
 /// The reporting contact (情報連絡元). Organisation and person are required, with a phone
 /// number or an e-mail address; department and FAX may be blank.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Contact {
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$")
+    )]
     pub organization: String,
     #[serde(default)]
     pub department: String,
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$")
+    )]
     pub person: String,
     #[serde(default)]
     pub phone: String,
     #[serde(default)]
     pub fax: String,
+    /// Blank, or an address (`Email::parse`).
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 254,
+            pattern = "^([^\\s@\\x00-\\x1f\\x7f-\\x9f]+@[^\\s@\\x00-\\x1f\\x7f-\\x9f.][^\\s@\\x00-\\x1f\\x7f-\\x9f]*\\.[^\\s@\\x00-\\x1f\\x7f-\\x9f]*[^\\s@\\x00-\\x1f\\x7f-\\x9f.])?$"
+        )
+    )]
     pub email: String,
 }
 
 /// ⑤ 事象の概要.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Summary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -53,6 +71,7 @@ pub struct Summary {
 
 /// ⑥ 重要インフラサービス等への影響.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Impact {
     /// サービス維持レベルの逸脱 有/無.
@@ -69,6 +88,7 @@ pub struct Impact {
 
 /// ⑦ 推移: one row of the timeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TimelineEntry {
     pub at: DateTime<FixedOffset>,
@@ -77,6 +97,7 @@ pub struct TimelineEntry {
 
 /// 外部への対応: press release and parties contacted other than NISC.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct External {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -89,12 +110,14 @@ pub struct External {
 
 /// The whole form. Field names are the public contract (API.md); codes are DOMAIN.md's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ReportForm {
     /// A comment the seed's fixtures carry; accepted and dropped.
     #[serde(rename = "_comment", default, skip_serializing)]
     pub comment: Option<String>,
     /// 第N報. Assigned by the service: the client's value is checked, then replaced.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub edition: u32,
     /// 識別番号 (`R1`, `R1-2`); blank until NISC numbers the report. Assigned by the service.
     #[serde(default)]

@@ -8,6 +8,7 @@ use super::{Folded, Query};
 
 /// A piece of a snippet; `hit` pieces are what the query matched.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Segment {
     pub text: String,
     pub hit: bool,

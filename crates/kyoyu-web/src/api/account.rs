@@ -160,7 +160,12 @@ pub async fn list_tokens(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTokenRequest {
-    /// What the token is for (1–100 characters).
+    /// What the token is for (1–100 characters, not only spaces).
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
+    )]
     pub name: String,
     /// Days until it expires (1 to the server's `max_token_days`, 365 unless configured); none
     /// for that longest lifetime.
@@ -246,7 +251,17 @@ pub async fn notification_settings(
 #[serde(deny_unknown_fields)]
 pub struct NotificationSettingsRequest {
     /// The events to be e-mailed about; every other event is muted.
+    #[schema(schema_with = event_codes)]
     pub enabled: Vec<String>,
+}
+
+/// The schema of a list of notification event codes.
+fn event_codes() -> utoipa::openapi::schema::ArrayBuilder {
+    utoipa::openapi::schema::ArrayBuilder::new().items(
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(kyoyu_core::notify::EVENTS.iter().copied())),
+    )
 }
 
 /// Choose which events the caller is e-mailed about.

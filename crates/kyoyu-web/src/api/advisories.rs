@@ -5,7 +5,10 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use kyoyu_core::advisories::AdvisoryFilter;
+use kyoyu_core::advisories::{
+    AdvisoryFilter, AdvisorySummary, AdvisoryView, AttachmentInfo, DrillReport, ScopeRequestView,
+};
+use kyoyu_core::reports::Page;
 use kyoyu_domain::advisory::AdvisoryForm;
 use kyoyu_domain::{AdvisoryId, ReportId};
 use serde::Deserialize;
@@ -13,15 +16,16 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::api::reports::id_of;
+use crate::api::{Items, UploadForm};
 use crate::auth::{ApiAuth, MaybeAuth};
 use crate::error::{ApiError, ErrorBody};
 use crate::json::ApiJson;
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = AdvisoryDraft)]
 #[serde(deny_unknown_fields)]
 pub struct Draft {
     /// The advisory form (情報提供様式); see `fixtures/advisory-fig8.json`.
-    #[schema(value_type = Object)]
     pub form: AdvisoryForm,
     /// Ids of the reports it derives from (they set the scope ceiling).
     #[serde(default)]
@@ -30,8 +34,8 @@ pub struct Draft {
 }
 
 /// NISC drafts an advisory.
-#[utoipa::path(post, path = "/api/v1/advisories", tag = "advisories", security(("bearer" = [])), request_body = Draft,
-    responses((status = 201, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, operation_id = "advisories_create", path = "/api/v1/advisories", tag = "advisories", security(("bearer" = [])), request_body = Draft,
+    responses((status = 201, body = AdvisoryView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     auth: ApiAuth,
@@ -45,25 +49,32 @@ pub async fn create(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// `true`: only those delivered to the caller's organisation (the inbox).
     pub delivered: Option<bool>,
     /// red | amber | green | white.
+    #[param(value_type = Option<kyoyu_domain::Tlp>)]
     pub tlp: Option<String>,
     /// alert | warning | reference.
+    #[param(value_type = Option<kyoyu_domain::Severity>)]
     pub severity: Option<String>,
     /// vulnerability | attack | useful.
+    #[param(value_type = Option<kyoyu_domain::AdvisoryBasis>)]
     pub basis: Option<String>,
     /// draft | published.
+    #[param(pattern = "^(draft|published)?$")]
     pub state: Option<String>,
     /// Only exercises (`true`) or only real advisories (`false`).
     pub exercise: Option<bool>,
     /// Free text (the advisory's texts and number).
     pub q: Option<String>,
     /// From a previous page's `next_cursor`.
+    #[param(pattern = "^([1-9][0-9]{0,17})?$")]
     pub cursor: Option<String>,
     /// 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 
@@ -126,8 +137,8 @@ impl ListQuery {
 
 /// Advisories the caller may see, newest first, filtered and cursor-paginated. Without a
 /// token: the published White advisories — the public list a ministry can link to.
-#[utoipa::path(get, path = "/api/v1/advisories", tag = "advisories", security((), ("bearer" = [])), params(ListQuery),
-    responses((status = 200, description = "`{items, next_cursor}`", body = Object), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(get, operation_id = "advisories_list", path = "/api/v1/advisories", tag = "advisories", security((), ("bearer" = [])), params(ListQuery),
+    responses((status = 200, description = "`{items, next_cursor}`", body = Page<AdvisorySummary>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     auth: MaybeAuth,
@@ -144,8 +155,8 @@ pub async fn list(
 /// One advisory (404 if the caller may not see it). NISC also gets the sources, the scope
 /// ceiling, what the draft exceeds, the scope-change requests and the source-protection lint.
 /// Without a token: a published White advisory (public), anything else 404.
-#[utoipa::path(get, path = "/api/v1/advisories/{id}", tag = "advisories", security((), ("bearer" = [])), params(("id" = String, Path)),
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, operation_id = "advisories_get", path = "/api/v1/advisories/{id}", tag = "advisories", security((), ("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = AdvisoryView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     auth: MaybeAuth,
@@ -155,8 +166,8 @@ pub async fn get(
 }
 
 /// NISC edits a draft.
-#[utoipa::path(put, path = "/api/v1/advisories/{id}", tag = "advisories", security(("bearer" = [])), params(("id" = String, Path)), request_body = Draft,
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(put, operation_id = "advisories_update", path = "/api/v1/advisories/{id}", tag = "advisories", security(("bearer" = [])), params(("id" = String, Path)), request_body = Draft,
+    responses((status = 200, body = AdvisoryView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
     auth: ApiAuth,
@@ -183,8 +194,8 @@ pub struct Publish {
 /// Publish: refused (409) beyond the scope ceiling until every limiting source accepted, and
 /// with lint hits unless `override_reason` is given. Assigns `T<n>` and delivers to the
 /// recipient ministries.
-#[utoipa::path(post, path = "/api/v1/advisories/{id}/publish", tag = "advisories", security(("bearer" = [])), params(("id" = String, Path)), request_body = Publish,
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[utoipa::path(post, operation_id = "advisories_publish", path = "/api/v1/advisories/{id}/publish", tag = "advisories", security(("bearer" = [])), params(("id" = String, Path)), request_body = Publish,
+    responses((status = 200, body = AdvisoryView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn publish(
     State(state): State<AppState>,
     auth: ApiAuth,
@@ -201,6 +212,7 @@ pub async fn publish(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = AdvisoryForward)]
 #[serde(deny_unknown_fields)]
 pub struct Forward {
     /// Organisation codes: only those within the advisory's TLP (see `actions.forward_to`).
@@ -208,8 +220,8 @@ pub struct Forward {
 }
 
 /// A ministry forwards to CEPTOARs / operators of its sectors; a CEPTOAR to its members.
-#[utoipa::path(post, path = "/api/v1/advisories/{id}/forward", tag = "advisories", security(("bearer" = [])), params(("id" = String, Path)), request_body = Forward,
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, operation_id = "advisories_forward", path = "/api/v1/advisories/{id}/forward", tag = "advisories", security(("bearer" = [])), params(("id" = String, Path)), request_body = Forward,
+    responses((status = 200, body = AdvisoryView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn forward(
     State(state): State<AppState>,
     auth: ApiAuth,
@@ -235,8 +247,8 @@ pub struct Ack {
 }
 
 /// Acknowledge receipt or handling for the caller's organisation.
-#[utoipa::path(post, path = "/api/v1/advisories/{id}/ack", tag = "advisories", security(("bearer" = [])), params(("id" = String, Path)), request_body = Ack,
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, operation_id = "advisories_ack", path = "/api/v1/advisories/{id}/ack", tag = "advisories", security(("bearer" = [])), params(("id" = String, Path)), request_body = Ack,
+    responses((status = 200, body = AdvisoryView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn ack(
     State(state): State<AppState>,
     auth: ApiAuth,
@@ -263,8 +275,8 @@ pub struct Inquiry {
 }
 
 /// A question to NISC from a ministry in scope (or NISC's answer).
-#[utoipa::path(post, path = "/api/v1/advisories/{id}/inquiries", tag = "advisories", security(("bearer" = [])), params(("id" = String, Path)), request_body = Inquiry,
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, operation_id = "advisories_inquire", path = "/api/v1/advisories/{id}/inquiries", tag = "advisories", security(("bearer" = [])), params(("id" = String, Path)), request_body = Inquiry,
+    responses((status = 200, body = AdvisoryView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn inquire(
     State(state): State<AppState>,
     auth: ApiAuth,
@@ -293,8 +305,8 @@ pub struct ScopeRequest {
 }
 
 /// NISC asks each limiting source's sender to accept the draft's scope.
-#[utoipa::path(post, path = "/api/v1/advisories/{id}/scope-requests", tag = "advisories", security(("bearer" = [])), params(("id" = String, Path)), request_body = ScopeRequest,
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, operation_id = "advisories_request_scope", path = "/api/v1/advisories/{id}/scope-requests", tag = "advisories", security(("bearer" = [])), params(("id" = String, Path)), request_body = ScopeRequest,
+    responses((status = 200, body = AdvisoryView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn request_scope(
     State(state): State<AppState>,
     auth: ApiAuth,
@@ -311,8 +323,8 @@ pub async fn request_scope(
 }
 
 /// The drill report: time to receive and handle per organisation, and who never did.
-#[utoipa::path(get, path = "/api/v1/advisories/{id}/drill-report", tag = "advisories", security(("bearer" = [])), params(("id" = String, Path)),
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, operation_id = "advisories_drill_report", path = "/api/v1/advisories/{id}/drill-report", tag = "advisories", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = DrillReport), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn drill_report(
     State(state): State<AppState>,
     auth: ApiAuth,
@@ -322,16 +334,16 @@ pub async fn drill_report(
 }
 
 /// Scope-change requests addressed to the caller's organisation.
-#[utoipa::path(get, path = "/api/v1/scope-requests", tag = "advisories", security(("bearer" = [])),
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody)))]
+#[utoipa::path(get, operation_id = "advisories_scope_requests", path = "/api/v1/scope-requests", tag = "advisories", security(("bearer" = [])),
+    responses((status = 200, body = Items<ScopeRequestView>), (status = 401, body = ErrorBody)))]
 pub async fn scope_requests(
     State(state): State<AppState>,
     auth: ApiAuth,
 ) -> Result<Response, ApiError> {
-    Ok(
-        Json(serde_json::json!({ "items": state.core.scope_requests(&auth.session).await? }))
-            .into_response(),
-    )
+    Ok(Json(Items {
+        items: state.core.scope_requests(&auth.session).await?,
+    })
+    .into_response())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -343,8 +355,8 @@ pub struct Decision {
 }
 
 /// The source accepts or declines a scope-change request.
-#[utoipa::path(post, path = "/api/v1/scope-requests/{id}/decision", tag = "advisories", security(("bearer" = [])), params(("id" = String, Path)), request_body = Decision,
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[utoipa::path(post, operation_id = "advisories_decide", path = "/api/v1/scope-requests/{id}/decision", tag = "advisories", security(("bearer" = [])), params(("id" = String, Path)), request_body = Decision,
+    responses((status = 200, body = ScopeRequestView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn decide(
     State(state): State<AppState>,
     auth: ApiAuth,
@@ -362,9 +374,9 @@ pub async fn decide(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = AdvisoryFollowUp)]
 #[serde(deny_unknown_fields)]
 pub struct FollowUp {
-    #[schema(value_type = Object)]
     pub form: AdvisoryForm,
     /// Required when the source-protection lint finds something.
     #[serde(default)]
@@ -373,8 +385,8 @@ pub struct FollowUp {
 
 /// NISC publishes a follow-up edition (`T<n>-<k>`): delivered again to every organisation that
 /// had the advisory; receipt and handling start over.
-#[utoipa::path(post, path = "/api/v1/advisories/{id}/editions", tag = "advisories", security(("bearer" = [])), params(("id" = String, Path)), request_body = FollowUp,
-    responses((status = 201, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, operation_id = "advisories_follow_up", path = "/api/v1/advisories/{id}/editions", tag = "advisories", security(("bearer" = [])), params(("id" = String, Path)), request_body = FollowUp,
+    responses((status = 201, body = AdvisoryView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn follow_up(
     State(state): State<AppState>,
     auth: ApiAuth,
@@ -394,9 +406,9 @@ pub async fn follow_up(
 }
 
 /// NISC attaches a document or a sample (multipart: `kind`, `file`).
-#[utoipa::path(post, path = "/api/v1/advisories/{id}/attachments", tag = "advisories", security(("bearer" = [])), params(("id" = String, Path)),
-    request_body(content_type = "multipart/form-data", content = Object),
-    responses((status = 201, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, operation_id = "advisories_upload", path = "/api/v1/advisories/{id}/attachments", tag = "advisories", security(("bearer" = [])), params(("id" = String, Path)),
+    request_body(content_type = "multipart/form-data", content = UploadForm),
+    responses((status = 201, body = AttachmentInfo), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn upload(
     State(state): State<AppState>,
     auth: ApiAuth,
@@ -419,7 +431,7 @@ pub async fn upload(
 }
 
 /// Download an advisory attachment (samples only as a password-protected zip).
-#[utoipa::path(get, path = "/api/v1/advisories/{id}/attachments/{aid}", tag = "advisories", security((), ("bearer" = [])),
+#[utoipa::path(get, operation_id = "advisories_download", path = "/api/v1/advisories/{id}/attachments/{aid}", tag = "advisories", security((), ("bearer" = [])),
     params(("id" = String, Path), ("aid" = String, Path)),
     responses((status = 200, description = "the file", content_type = "application/octet-stream"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn download(

@@ -10,7 +10,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kyoyu_core::ErrorCode;
+use kyoyu_core::advisories::AdvisoryView;
 use kyoyu_core::documents::Download;
+use kyoyu_core::reports::ReportThread;
 use kyoyu_domain::policy::Actor;
 use kyoyu_domain::{AdvisoryId, ReportId};
 use kyoyu_forms::XLSX_TYPE;
@@ -24,9 +26,11 @@ use crate::auth::{ApiAuth, MaybeAuth};
 use crate::error::{ApiError, ErrorBody};
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct EditionQuery {
     /// The edition (第N報); the latest when absent.
+    #[param(minimum = 1)]
     pub edition: Option<u32>,
 }
 
@@ -97,9 +101,11 @@ fn xlsx_body(headers: &HeaderMap, body: &Bytes) -> Result<(), ApiError> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ImportQuery {
     /// Import as the next edition (続報) of this thread instead of a new report.
+    #[param(pattern = "^[1-9][0-9]{0,17}$")]
     pub follow_up_of: Option<String>,
 }
 
@@ -110,7 +116,7 @@ pub struct ImportQuery {
 #[utoipa::path(post, path = "/api/v1/reports/import", tag = "documents", security(("bearer" = [])),
     params(ImportQuery),
     request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    responses((status = 201, description = "the draft thread", body = Object), (status = 401, body = ErrorBody),
+    responses((status = 201, description = "the draft thread", body = ReportThread), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody),
         (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn import_report(
@@ -137,7 +143,7 @@ pub async fn import_report(
 /// A filled 図7 sheet becomes NISC's draft advisory (NISC only).
 #[utoipa::path(post, path = "/api/v1/advisories/import", tag = "documents", security(("bearer" = [])),
     request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    responses((status = 201, description = "the draft advisory", body = Object), (status = 401, body = ErrorBody),
+    responses((status = 201, description = "the draft advisory", body = AdvisoryView), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn import_advisory(
     State(state): State<AppState>,
@@ -331,10 +337,12 @@ pub async fn advisory_drill_csv(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct BoxCsvQuery {
     /// drafts | to_forward | sent | received (default to_forward).
     #[serde(rename = "box")]
+    #[param(pattern = "^(drafts|to_forward|sent|received)$")]
     pub which: Option<String>,
 }
 

@@ -3,6 +3,7 @@
 
 mod account;
 pub(crate) mod advisories;
+pub(crate) mod contract;
 pub(crate) mod documents;
 mod orgs;
 pub mod reports;
@@ -51,6 +52,24 @@ impl Modify for BearerAuth {
             );
         }
     }
+}
+
+/// A list answered as `{"items": [...]}`.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Items<T> {
+    pub items: Vec<T>,
+}
+
+/// The multipart body of an attachment upload.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // read field by field from the multipart stream (`reports::read_upload`)
+pub struct UploadForm {
+    /// `document` (別紙) or `sample` (検体).
+    #[schema(pattern = "^(document|sample)$")]
+    kind: String,
+    /// The file itself; its name is kept (sanitised).
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
 }
 
 /// A JSON answer made already (a list page serialises itself once; see `Page::json`).

@@ -8,13 +8,16 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kyoyu_core::ErrorCode;
-use kyoyu_core::reports::{InboxBox, ReportFilter, Upload};
+use kyoyu_core::reports::{
+    AttachmentView, InboxBox, Page, ReportDrill, ReportFilter, ReportSummary, ReportThread, Upload,
+};
 use kyoyu_domain::ReportId;
 use kyoyu_domain::report::ReportForm;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
+use crate::api::{Items, UploadForm};
 use crate::auth::{ApiAuth, MaybeAuth};
 use crate::error::{ApiError, ErrorBody};
 use crate::json::ApiJson;
@@ -46,7 +49,6 @@ pub struct Route {
 #[serde(deny_unknown_fields)]
 pub struct CreateReport {
     /// The report form (情報連絡様式); see `shared/fixtures/report-fig5.json`.
-    #[schema(value_type = Object)]
     pub form: ReportForm,
     #[serde(default)]
     pub route: Option<Route>,
@@ -56,8 +58,8 @@ pub struct CreateReport {
 }
 
 /// File a report (第1報): sent along the route at once, or kept as a draft.
-#[utoipa::path(post, path = "/api/v1/reports", tag = "reports", security(("bearer" = [])), request_body = CreateReport,
-    responses((status = 201, description = "the thread", body = Object), (status = 401, body = ErrorBody),
+#[utoipa::path(post, operation_id = "reports_create", path = "/api/v1/reports", tag = "reports", security(("bearer" = [])), request_body = CreateReport,
+    responses((status = 201, description = "the thread", body = ReportThread), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
@@ -82,27 +84,36 @@ pub async fn create(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// Sector code.
     pub sector: Option<String>,
     /// red | amber | green | white.
+    #[param(value_type = Option<kyoyu_domain::Tlp>)]
     pub tlp: Option<String>,
     /// alert | warning | reference.
+    #[param(value_type = Option<kyoyu_domain::Severity>)]
     pub severity: Option<String>,
     /// Event class code.
+    #[param(value_type = Option<kyoyu_domain::EventClass>)]
     pub event: Option<String>,
     /// Cause code.
+    #[param(value_type = Option<kyoyu_domain::Cause>)]
     pub cause: Option<String>,
     /// Free text (matched against what the caller may see).
     pub q: Option<String>,
     /// Reported at or after (RFC 3339).
+    #[param(format = DateTime)]
     pub from: Option<String>,
     /// Reported at or before (RFC 3339).
+    #[param(format = DateTime)]
     pub to: Option<String>,
     /// From a previous page's `next_cursor`.
+    #[param(pattern = "^([1-9][0-9]{0,17})?$")]
     pub cursor: Option<String>,
     /// 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 
@@ -174,8 +185,8 @@ impl ListQuery {
 
 /// The threads the caller may see, newest first, cursor-paginated. Without a token: the
 /// released White reports (public, DOMAIN.md §5).
-#[utoipa::path(get, path = "/api/v1/reports", tag = "reports", security((), ("bearer" = [])), params(ListQuery),
-    responses((status = 200, description = "`{items, next_cursor}`", body = Object), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(get, operation_id = "reports_list", path = "/api/v1/reports", tag = "reports", security((), ("bearer" = [])), params(ListQuery),
+    responses((status = 200, description = "`{items, next_cursor}`", body = Page<ReportSummary>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     auth: MaybeAuth,
@@ -191,8 +202,8 @@ pub async fn list(
 
 /// One thread with the editions the caller may see (404 if the caller may not see it).
 /// Without a token: a released White report (public), anything else 404.
-#[utoipa::path(get, path = "/api/v1/reports/{id}", tag = "reports", security((), ("bearer" = [])), params(("id" = String, Path)),
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, operation_id = "reports_get", path = "/api/v1/reports/{id}", tag = "reports", security((), ("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = ReportThread), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     auth: MaybeAuth,
@@ -203,17 +214,17 @@ pub async fn get(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = ReportFollowUp)]
 #[serde(deny_unknown_fields)]
 pub struct FollowUp {
-    #[schema(value_type = Object)]
     pub form: ReportForm,
     #[serde(default)]
     pub submit: bool,
 }
 
 /// File a follow-up (続報) from the originating organisation.
-#[utoipa::path(post, path = "/api/v1/reports/{id}/editions", tag = "reports", security(("bearer" = [])), params(("id" = String, Path)), request_body = FollowUp,
-    responses((status = 201, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, operation_id = "reports_follow_up", path = "/api/v1/reports/{id}/editions", tag = "reports", security(("bearer" = [])), params(("id" = String, Path)), request_body = FollowUp,
+    responses((status = 201, body = ReportThread), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn follow_up(
     State(state): State<AppState>,
     auth: ApiAuth,
@@ -228,6 +239,7 @@ pub async fn follow_up(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = ReportForward)]
 #[serde(deny_unknown_fields)]
 pub struct Forward {
     /// The next organisation on the route (CEPTOAR → ministry, ministry → NISC).
@@ -237,14 +249,13 @@ pub struct Forward {
     pub anonymize: Option<bool>,
     /// A completed or corrected form: a new version of the edition.
     #[serde(default)]
-    #[schema(value_type = Option<Object>)]
     pub form: Option<ReportForm>,
 }
 
 /// Pass the edition waiting in the caller's inbox on along the route. Reaching NISC assigns the
 /// report number (`R<n>`) on first receipt.
-#[utoipa::path(post, path = "/api/v1/reports/{id}/forward", tag = "reports", security(("bearer" = [])), params(("id" = String, Path)), request_body = Forward,
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, operation_id = "reports_forward", path = "/api/v1/reports/{id}/forward", tag = "reports", security(("bearer" = [])), params(("id" = String, Path)), request_body = Forward,
+    responses((status = 200, body = ReportThread), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn forward(
     State(state): State<AppState>,
     auth: ApiAuth,
@@ -259,15 +270,15 @@ pub async fn forward(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = ReportDraft)]
 #[serde(deny_unknown_fields)]
 pub struct Draft {
-    #[schema(value_type = Object)]
     pub form: ReportForm,
 }
 
 /// Save the caller's draft.
-#[utoipa::path(put, path = "/api/v1/reports/{id}/draft", tag = "reports", security(("bearer" = [])), params(("id" = String, Path)), request_body = Draft,
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(put, operation_id = "reports_save_draft", path = "/api/v1/reports/{id}/draft", tag = "reports", security(("bearer" = [])), params(("id" = String, Path)), request_body = Draft,
+    responses((status = 200, body = ReportThread), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn save_draft(
     State(state): State<AppState>,
     auth: ApiAuth,
@@ -282,8 +293,8 @@ pub async fn save_draft(
 }
 
 /// Send the caller's draft (the first edition needs `to`).
-#[utoipa::path(post, path = "/api/v1/reports/{id}/submit", tag = "reports", security(("bearer" = [])), params(("id" = String, Path)), request_body = Route,
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, operation_id = "reports_submit", path = "/api/v1/reports/{id}/submit", tag = "reports", security(("bearer" = [])), params(("id" = String, Path)), request_body = Route,
+    responses((status = 200, body = ReportThread), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn submit(
     State(state): State<AppState>,
     auth: ApiAuth,
@@ -299,9 +310,9 @@ pub async fn submit(
 
 /// Attach a document (別紙) or a sample (検体) to the latest edition: multipart with `kind`
 /// (`document` | `sample`) and `file`. Larger than the configured limit (default 20 MiB): 413.
-#[utoipa::path(post, path = "/api/v1/reports/{id}/attachments", tag = "reports", security(("bearer" = [])), params(("id" = String, Path)),
-    request_body(content_type = "multipart/form-data", content = Object),
-    responses((status = 201, body = Object), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, operation_id = "reports_upload", path = "/api/v1/reports/{id}/attachments", tag = "reports", security(("bearer" = [])), params(("id" = String, Path)),
+    request_body(content_type = "multipart/form-data", content = UploadForm),
+    responses((status = 201, body = AttachmentView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn upload(
     State(state): State<AppState>,
     auth: ApiAuth,
@@ -408,7 +419,7 @@ pub fn content_disposition(name: &str) -> String {
 
 /// Download an attachment. Samples come only inside an AES-256 password-protected zip (the
 /// password is the deployment's; by default `infected`).
-#[utoipa::path(get, path = "/api/v1/reports/{id}/attachments/{aid}", tag = "reports", security((), ("bearer" = [])),
+#[utoipa::path(get, operation_id = "reports_download", path = "/api/v1/reports/{id}/attachments/{aid}", tag = "reports", security((), ("bearer" = [])),
     params(("id" = String, Path), ("aid" = String, Path)),
     responses((status = 200, description = "the file (samples as a zip)", content_type = "application/octet-stream"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn download(
@@ -449,23 +460,30 @@ pub fn file_response(d: kyoyu_core::reports::Download) -> Response {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct InboxQuery {
     /// drafts | to_forward | sent | received (default to_forward).
     #[serde(rename = "box")]
+    #[param(pattern = "^(drafts|to_forward|sent|received)$")]
     pub which: Option<String>,
     /// From a previous page's `next_cursor`.
+    #[param(pattern = "^([1-9][0-9]{0,17})?$")]
     pub cursor: Option<String>,
     /// 1–200 (default 100).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
     /// From a previous page's `next_cursor`.
+    #[param(pattern = "^([^\\u0000|]*\\|[1-9][0-9]{0,17})?$")]
     pub cursor: Option<String>,
     /// 1–200 (default 100).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 
@@ -475,6 +493,21 @@ fn limit_of(limit: Option<i64>) -> Result<Option<u32>, ApiError> {
             Err(ApiError::field("limit", ja("api.bad_limit", &[])))
         }
         l => Ok(l.map(|l| l as u32)),
+    }
+}
+
+/// A follow-up page's cursor is `<waiting since>|<row>`, as `next_cursor` gave it.
+fn follow_up_cursor(c: Option<&str>) -> Result<Option<&str>, ApiError> {
+    match c.filter(|c| !c.is_empty()) {
+        Some(c)
+            if c.rsplit_once('|')
+                .and_then(|(_, row)| row.parse::<i64>().ok())
+                .is_some_and(|n| n > 0) =>
+        {
+            Ok(Some(c))
+        }
+        Some(_) => Err(ApiError::field("cursor", ja("api.bad_cursor", &[]))),
+        None => Ok(None),
     }
 }
 
@@ -501,8 +534,8 @@ pub fn inbox_box(raw: Option<&str>) -> Result<InboxBox, ApiError> {
 }
 
 /// The caller organisation's inbox.
-#[utoipa::path(get, path = "/api/v1/inbox", tag = "reports", security(("bearer" = [])), params(InboxQuery),
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(get, operation_id = "reports_inbox", path = "/api/v1/inbox", tag = "reports", security(("bearer" = [])), params(InboxQuery),
+    responses((status = 200, body = Page<ReportSummary>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn inbox(
     State(state): State<AppState>,
     auth: ApiAuth,
@@ -522,8 +555,8 @@ pub async fn inbox(
 }
 
 /// Reports whose latest edition promises a follow-up, longest waiting first.
-#[utoipa::path(get, path = "/api/v1/follow-ups", tag = "reports", security(("bearer" = [])), params(PageQuery),
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(get, operation_id = "reports_follow_ups", path = "/api/v1/follow-ups", tag = "reports", security(("bearer" = [])), params(PageQuery),
+    responses((status = 200, body = Page<ReportSummary>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn follow_ups(
     State(state): State<AppState>,
     auth: ApiAuth,
@@ -534,34 +567,54 @@ pub async fn follow_ups(
         .core
         .follow_ups(
             &auth.session,
-            query.cursor.as_deref(),
+            follow_up_cursor(query.cursor.as_deref())?,
             limit_of(query.limit)?,
         )
         .await?;
     Ok(crate::api::json_bytes(page.json()))
 }
 
+/// One in-app notification.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationView {
+    pub id: i64,
+    /// What happened (`report_received`, `advisory_published`, …).
+    pub kind: String,
+    /// The report or advisory it is about.
+    pub report_id: Option<kyoyu_domain::ItemId>,
+    /// What a person reads (Japanese).
+    pub message: String,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+}
+
 /// In-app notifications of the caller's organisation.
-#[utoipa::path(get, path = "/api/v1/notifications", tag = "reports", security(("bearer" = [])),
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody)))]
+#[utoipa::path(get, operation_id = "reports_notifications", path = "/api/v1/notifications", tag = "reports", security(("bearer" = [])),
+    responses((status = 200, body = Items<NotificationView>), (status = 401, body = ErrorBody)))]
 pub async fn notifications(
     State(state): State<AppState>,
     auth: ApiAuth,
 ) -> Result<Response, ApiError> {
-    let items: Vec<serde_json::Value> = state
+    let items = state
         .core
         .notifications(&auth.session)
         .await?
         .into_iter()
-        .map(|n| serde_json::json!({ "id": n.id, "kind": n.kind, "report_id": n.item_id, "message": n.message, "created_at": n.created_at }))
+        .map(|n| NotificationView {
+            id: n.id,
+            kind: n.kind,
+            report_id: n.item_id,
+            message: n.message,
+            created_at: n.created_at,
+        })
         .collect();
-    Ok(Json(serde_json::json!({ "items": items })).into_response())
+    Ok(Json(Items { items }).into_response())
 }
 
 /// The drill report of a report: when each organisation on the route received each edition and
 /// how long it took to pass it on (as the caller may see the route).
-#[utoipa::path(get, path = "/api/v1/reports/{id}/drill-report", tag = "reports", security(("bearer" = [])), params(("id" = String, Path)),
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, operation_id = "reports_drill_report", path = "/api/v1/reports/{id}/drill-report", tag = "reports", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = ReportDrill), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn drill_report(
     State(state): State<AppState>,
     auth: ApiAuth,

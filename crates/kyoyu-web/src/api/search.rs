@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use kyoyu_core::search::{SearchFilters, SearchKind, SearchRequest};
+use kyoyu_core::search::{SearchFilters, SearchKind, SearchRequest, SearchResults};
 use kyoyu_domain::messages::ja;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -21,26 +21,36 @@ pub struct SearchParams {
     /// characters or more; an item number (`R12`) finds that item.
     pub q: Option<String>,
     /// reports (default) | advisories.
+    #[param(pattern = "^(reports|advisories)?$")]
     pub kind: Option<String>,
     /// Sector code.
     pub sector: Option<String>,
     /// red | amber | green | white.
+    #[param(value_type = Option<kyoyu_domain::Tlp>)]
     pub tlp: Option<String>,
     /// alert | warning | reference.
+    #[param(value_type = Option<kyoyu_domain::Severity>)]
     pub severity: Option<String>,
     /// Event class code (reports).
+    #[param(value_type = Option<kyoyu_domain::EventClass>)]
     pub event: Option<String>,
     /// Cause code (reports).
+    #[param(value_type = Option<kyoyu_domain::Cause>)]
     pub cause: Option<String>,
     /// Basis code (advisories).
+    #[param(value_type = Option<kyoyu_domain::AdvisoryBasis>)]
     pub basis: Option<String>,
     /// draft | sent (reports) | published (advisories).
+    #[param(pattern = "^(draft|sent|published)?$")]
     pub state: Option<String>,
     /// The Japanese fiscal year (April–March), e.g. 2026.
+    #[param(pattern = "^\\s*((19|[2-9][0-9])[0-9]{2})?\\s*$")]
     pub fiscal_year: Option<String>,
     /// From 1.
+    #[param(minimum = 1, maximum = 10000)]
     pub page: Option<i64>,
     /// 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<i64>,
 }
 
@@ -102,7 +112,7 @@ impl SearchParams {
 /// list line and a `snippet` of `{text, hit}` pieces. Facet counts are over every hit, and
 /// count only what the caller may see. Without a token: public (White) items only.
 #[utoipa::path(get, path = "/api/v1/search", tag = "search", security((), ("bearer" = [])), params(SearchParams),
-    responses((status = 200, description = "the hits, their total and facets", body = Object),
+    responses((status = 200, description = "the hits, their total and facets", body = SearchResults),
         (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn search(
     State(state): State<AppState>,

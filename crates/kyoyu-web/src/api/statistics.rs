@@ -18,8 +18,10 @@ use crate::error::{ApiError, ErrorBody};
 #[into_params(parameter_in = Query)]
 pub struct StatsQuery {
     /// month (default) | quarter | fiscal_year: the Japanese fiscal year runs April–March.
+    #[param(pattern = "^\\s*(month|quarter|fiscal_year)?\\s*$")]
     pub period: Option<String>,
     /// sector (default) | event | cause | severity | basis | deviation | total.
+    #[param(pattern = "^\\s*(sector|event|cause|severity|basis|deviation|total)?\\s*$")]
     pub dimension: Option<String>,
     /// Only this fiscal year (e.g. 2026).
     pub fiscal_year: Option<i32>,
@@ -58,7 +60,7 @@ impl StatsQuery {
 /// originated nor passed on is `{"count": null, "suppressed": true}`, and so is a second cell
 /// of a row or column that would give it away. Without a token: public reports only.
 #[utoipa::path(get, path = "/api/v1/statistics", tag = "search", security((), ("bearer" = [])), params(StatsQuery),
-    responses((status = 200, description = "the counts", body = Object),
+    responses((status = 200, description = "the counts", body = kyoyu_core::stats::Statistics),
         (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn statistics(
     State(state): State<AppState>,
