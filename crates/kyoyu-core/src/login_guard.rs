@@ -134,24 +134,9 @@ impl Core {
             }
         }
         tx.prune_login_failures(&day_ago).await?;
-        let target = match user {
-            Some(u) => format!("user:{}", u.id),
-            None => "user:unknown".to_owned(),
-        };
-        self.audit(
-            &mut tx,
-            &kyoyu_domain::policy::Actor::Anonymous,
-            "login_failed",
-            target,
-            serde_json::json!({
-                "email": email,
-                "reason": reason,
-                "address": client.address.map(|a| a.to_string()),
-                "failures": n,
-                "waiting": waiting,
-            }),
-        )
-        .await?;
+        let details = serde_json::json!({ "reason": reason, "failures": n, "waiting": waiting });
+        self.audit_login_failure(&mut tx, user, email, client, details)
+            .await?;
         tx.commit().await?;
         Ok(CoreError::new(if waiting {
             ErrorCode::AccountLocked
@@ -169,24 +154,38 @@ impl Core {
         client: &LoginClient,
     ) -> Result<CoreError> {
         let mut tx = self.store.begin().await?;
+        let details = serde_json::json!({ "reason": "waiting" });
+        self.audit_login_failure(&mut tx, user, email, client, details)
+            .await?;
+        tx.commit().await?;
+        Ok(CoreError::new(ErrorCode::AccountLocked))
+    }
+}
+
+impl Core {
+    /// The audit record of a failed login: who was tried, from where, and `details`.
+    async fn audit_login_failure(
+        &self,
+        tx: &mut kyoyu_store::Tx,
+        user: Option<&UserRow>,
+        email: &str,
+        client: &LoginClient,
+        mut details: serde_json::Value,
+    ) -> Result<()> {
         let target = match user {
             Some(u) => format!("user:{}", u.id),
             None => "user:unknown".to_owned(),
         };
+        details["email"] = serde_json::json!(email);
+        details["address"] = serde_json::json!(client.address.map(|a| a.to_string()));
         self.audit(
-            &mut tx,
+            tx,
             &kyoyu_domain::policy::Actor::Anonymous,
             "login_failed",
             target,
-            serde_json::json!({
-                "email": email,
-                "reason": "waiting",
-                "address": client.address.map(|a| a.to_string()),
-            }),
+            details,
         )
-        .await?;
-        tx.commit().await?;
-        Ok(CoreError::new(ErrorCode::AccountLocked))
+        .await
     }
 }
 

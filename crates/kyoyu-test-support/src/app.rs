@@ -150,6 +150,14 @@ impl TestApp {
     /// A browser-like client (cookies, no redirects) logged in through the login form.
     pub async fn ui_login(&self, email: &str) -> reqwest::Client {
         let c = client();
+        let (status, _) = self.ui_login_attempt(&c, email).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "UI login {email}");
+        c
+    }
+
+    /// One login through the page's form with the demo password, in browser `c` (its cookies
+    /// kept): the status and the page answered.
+    pub async fn ui_login_attempt(&self, c: &reqwest::Client, email: &str) -> (StatusCode, String) {
         let html = c
             .get(self.url("/login"))
             .send()
@@ -158,20 +166,23 @@ impl TestApp {
             .text()
             .await
             .unwrap();
-        let marker = "name=\"_csrf\" value=\"";
-        let start = html.find(marker).unwrap() + marker.len();
-        let csrf = html[start..].split('"').next().unwrap().to_owned();
         let res = c
             .post(self.url("/login"))
             .form(&[
                 ("email", email),
                 ("password", demo::DEMO_PASSWORD),
-                ("_csrf", csrf.as_str()),
+                ("_csrf", csrf_field(&html).as_str()),
             ])
             .send()
             .await
             .unwrap();
-        assert_eq!(res.status(), StatusCode::SEE_OTHER, "UI login {email}");
-        c
+        (res.status(), res.text().await.unwrap_or_default())
     }
+}
+
+/// The value of the hidden `_csrf` field of a page's form.
+pub fn csrf_field(html: &str) -> String {
+    let marker = "name=\"_csrf\" value=\"";
+    let start = html.find(marker).expect("a form with a CSRF token") + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
 }

@@ -9,6 +9,8 @@ mod app;
 mod clock;
 mod db;
 
-pub use app::{TestApp, apps, apps_configured, apps_with, client, fixture_form, form_for};
+pub use app::{
+    TestApp, apps, apps_configured, apps_with, client, csrf_field, fixture_form, form_for,
+};
 pub use clock::FixedClock;
 pub use db::{TestDb, tamper_with_audit_log};

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use kyoyu_core::{CoreConfig, demo};
-use kyoyu_test_support::{TestApp, apps, apps_configured, apps_with, client};
+use kyoyu_test_support::{TestApp, apps, apps_configured, apps_with, client, csrf_field};
 use kyoyu_web::WebConfig;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -110,7 +110,7 @@ async fn the_owners_browser_logs_in_while_an_attacker_keeps_the_account_waiting(
             .unwrap();
         let res = browser
             .post(app.url("/logout"))
-            .form(&[("_csrf", csrf_of(&home).as_str())])
+            .form(&[("_csrf", csrf_field(&home).as_str())])
             .send()
             .await
             .unwrap();
@@ -122,45 +122,14 @@ async fn the_owners_browser_logs_in_while_an_attacker_keeps_the_account_waiting(
         assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{label}");
         assert_eq!(body["error"]["code"], "account_locked");
         // A fresh browser is asked to wait, in Japanese...
-        let fresh = ui_login_with(&app, &client(), email).await;
+        let fresh = app.ui_login_attempt(&client(), email).await;
         assert_eq!(fresh.0, StatusCode::TOO_MANY_REQUESTS, "{label}");
         assert!(fresh.1.contains("二要素認証"), "{label}: {}", fresh.1);
         // ...and the owner's browser is not.
-        let (s, _) = ui_login_with(&app, &browser, email).await;
+        let (s, _) = app.ui_login_attempt(&browser, email).await;
         assert_eq!(s, StatusCode::SEE_OTHER, "{label}");
         app.db.cleanup().await;
     }
-}
-
-async fn ui_login_with(app: &TestApp, c: &reqwest::Client, email: &str) -> (StatusCode, String) {
-    let html = c
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let marker = "name=\"_csrf\" value=\"";
-    let start = html.find(marker).unwrap() + marker.len();
-    let csrf = html[start..].split('"').next().unwrap().to_owned();
-    let res = c
-        .post(app.url("/login"))
-        .form(&[
-            ("email", email),
-            ("password", demo::DEMO_PASSWORD),
-            ("_csrf", csrf.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    (res.status(), res.text().await.unwrap())
-}
-
-fn csrf_of(html: &str) -> String {
-    let marker = "name=\"_csrf\" value=\"";
-    let start = html.find(marker).expect("a form with a CSRF token") + marker.len();
-    html[start..].split('"').next().unwrap().to_owned()
 }
 
 #[tokio::test]

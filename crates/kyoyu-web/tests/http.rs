@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use kyoyu_core::demo;
-use kyoyu_test_support::apps;
+use kyoyu_test_support::{apps, csrf_field};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -552,12 +552,6 @@ fn check_contract(doc: &Value) {
     );
 }
 
-fn hidden_csrf(html: &str) -> String {
-    let marker = "name=\"_csrf\" value=\"";
-    let start = html.find(marker).expect("csrf field") + marker.len();
-    html[start..].split('"').next().unwrap().to_owned()
-}
-
 #[tokio::test]
 async fn a_demo_user_logs_in_through_the_web_ui() {
     for app in apps().await {
@@ -569,7 +563,7 @@ async fn a_demo_user_logs_in_through_the_web_ui() {
             "{html}"
         );
         assert!(html.contains("デモモード"), "the demo banner is shown");
-        let csrf = hidden_csrf(&html);
+        let csrf = csrf_field(&html);
 
         // Without the CSRF token the form is refused.
         let form = [
@@ -588,7 +582,7 @@ async fn a_demo_user_logs_in_through_the_web_ui() {
         let html = res.text().await.unwrap();
 
         // A wrong password shows a Japanese error and keeps the e-mail.
-        let csrf2 = hidden_csrf(&html);
+        let csrf2 = csrf_field(&html);
         let form = [
             ("email", "op-finance-1-contact@demo.example"),
             ("password", "nope"),
@@ -610,7 +604,7 @@ async fn a_demo_user_logs_in_through_the_web_ui() {
         assert!(html.contains("value=\"op-finance-1-contact@demo.example\""));
         let _ = csrf;
 
-        let csrf3 = hidden_csrf(&html);
+        let csrf3 = csrf_field(&html);
         let form = [
             ("email", "op-finance-1-contact@demo.example"),
             ("password", demo::DEMO_PASSWORD),
@@ -675,7 +669,7 @@ async fn a_demo_user_logs_in_through_the_web_ui() {
             .text()
             .await
             .unwrap();
-        let csrf = hidden_csrf(&account);
+        let csrf = csrf_field(&account);
         // A state-changing form without the session's CSRF token is refused.
         let res = app
             .client
@@ -789,7 +783,7 @@ async fn a_user_chooses_which_events_are_mailed_on_the_account_page() {
             html.contains("通知メール") && html.contains("識別番号の付与"),
             "{html}"
         );
-        let csrf = hidden_csrf(&html);
+        let csrf = csrf_field(&html);
         let res = ui
             .post(app.url("/account/notifications"))
             .body(format!(

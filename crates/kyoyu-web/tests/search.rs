@@ -3,7 +3,7 @@
 //! scope finds or counts it; a query too short is refused in Japanese, on the page too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use kyoyu_test_support::{TestApp, apps, form_for};
+use kyoyu_test_support::{TestApp, apps, csrf_field, form_for};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -153,11 +153,6 @@ async fn the_search_page_marks_matches_and_explains_a_refused_query() {
 }
 
 /// The value of the first hidden CSRF field of a page.
-fn csrf_of(html: &str) -> String {
-    let marker = "name=\"_csrf\" value=\"";
-    let start = html.find(marker).unwrap() + marker.len();
-    html[start..].split('"').next().unwrap().to_owned()
-}
 
 #[tokio::test]
 async fn a_search_is_saved_listed_opened_and_deleted_from_the_pages() {
@@ -173,7 +168,7 @@ async fn a_search_is_saved_listed_opened_and_deleted_from_the_pages() {
             .await
             .unwrap();
         assert!(html.contains("id=\"save-search\""), "{html}");
-        let csrf = csrf_of(&html);
+        let csrf = csrf_field(&html);
         // Without the session's token nothing is saved.
         let res = ui
             .post(app.url("/search/save"))
