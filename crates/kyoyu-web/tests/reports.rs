@@ -811,6 +811,41 @@ async fn attachments_above_the_limit_are_refused_with_413() {
 }
 
 #[tokio::test]
+async fn an_upload_with_a_part_the_contract_does_not_name_is_refused_and_keeps_nothing() {
+    for app in apps().await {
+        let op = app.login("op-water-1-contact@demo.example").await;
+        let (_, t) = app.post("/api/v1/reports", &op, json!({ "form": form_for("水道デモ事業者1", "water", "green"), "route": { "to": "mhlw" }, "submit": true })).await;
+        let id = t["id"].as_i64().unwrap();
+        let upload = reqwest::multipart::Form::new()
+            .text("kind", "document")
+            .text("comment", "extra")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(b"press release".to_vec()).file_name("a.txt"),
+            );
+        let res = app
+            .client
+            .post(app.url(&format!("/api/v1/reports/{id}/attachments")))
+            .bearer_auth(&op)
+            .multipart(upload)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let e: Value = res.json().await.unwrap();
+        let message = e["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+            + e.to_string().as_str();
+        assert!(message.contains("comment"), "the part is named: {e}");
+        let (_, t) = app.get(&format!("/api/v1/reports/{id}"), Some(&op)).await;
+        assert_eq!(t["attachments"].as_array().unwrap().len(), 0, "{t}");
+        app.db.cleanup().await;
+    }
+}
+
+#[tokio::test]
 async fn the_seed_example_is_accepted_as_it_is() {
     for app in apps().await {
         let text = include_str!("../../../fixtures/report-fig5.json");

@@ -60,8 +60,9 @@ pub struct Items<T> {
     pub items: Vec<T>,
 }
 
-/// The multipart body of an attachment upload.
-#[derive(utoipa::ToSchema)]
+/// The multipart body of an attachment upload: exactly these two parts, nothing else.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)] // documents `additionalProperties: false`; `read_upload` enforces it
 #[allow(dead_code)] // read field by field from the multipart stream (`reports::read_upload`)
 pub struct UploadForm {
     /// `document` (別紙) or `sample` (検体).

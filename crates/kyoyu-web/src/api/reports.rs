@@ -367,7 +367,13 @@ pub async fn read_upload(
                 let bytes = field.bytes().await.map_err(multipart_error)?;
                 file = Some((name, ct, bytes.to_vec()));
             }
-            _ => {}
+            other => {
+                let name = other.unwrap_or("").to_owned();
+                return Err(ApiError::field(
+                    "multipart",
+                    ja("api.unknown_part", &[("name", &name)]),
+                ));
+            }
         }
     }
     let kind = kind.ok_or_else(|| ApiError::field("kind", ja("api.kind_required", &[])))?;
