@@ -57,6 +57,9 @@ pub struct FileConfig {
     /// Headless Chromium for PDF output (a command on `PATH` or a path; default: `chromium`,
     /// `chromium-browser` or `google-chrome` on `PATH`). Without one, PDFs answer 503.
     pub pdf_chromium: Option<String>,
+    /// Serve HTTPS with this PEM certificate chain and key (both, or neither).
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
 }
 
 impl FileConfig {

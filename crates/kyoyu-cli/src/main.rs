@@ -2,8 +2,10 @@
 //! (the only place that chooses one), and runs the server or an administrative command.
 
 mod admin;
+mod backup;
 mod bench;
 mod config;
+mod doctor;
 mod documents;
 mod serve;
 
@@ -62,6 +64,15 @@ enum Command {
     /// A filled Excel 様式 as a draft (as the user of an API token).
     #[command(subcommand)]
     Import(documents::ImportCommand),
+    /// A consistent copy of the whole database (attachments and audit log included) in one
+    /// file, taken while the service runs.
+    Backup(backup::BackupArgs),
+    /// Put a backup in place of the database (stop the service first), then check its census
+    /// and audit chain.
+    Restore(backup::RestoreArgs),
+    /// Check this deployment — configuration, data directory, database, mail, TLS, PDF — and
+    /// say in Japanese what is wrong (exit code 1 when something is).
+    Doctor(doctor::DoctorArgs),
     /// Measure: generate a corpus, start the service on it, load it with wrk, and print each
     /// figure beside its baseline (see docs/PERFORMANCE.md).
     Bench(bench::BenchArgs),
@@ -159,11 +170,24 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         return bench::run(args).await;
     }
     config::ensure_dir(&cli.data_dir)?;
-    let file = FileConfig::load(&cli.data_dir)?;
+    let file = match (FileConfig::load(&cli.data_dir), &cli.command) {
+        (Ok(file), _) => file,
+        // The doctor says what is wrong with the file as one of its findings.
+        (Err(e), Command::Doctor(_)) => {
+            println!(
+                "{} {}: {e:#}",
+                ja("doctor.fail", &[]),
+                ja("doctor.topic_config", &[])
+            );
+            return Ok(std::process::ExitCode::from(1));
+        }
+        (Err(e), _) => return Err(e),
+    };
     init_logging(cli.log_json || file.log_json.unwrap_or(false));
     match &cli.command {
         Command::Serve(args) => serve::serve(&cli, &file, args).await,
         Command::Bench(_) => unreachable!("dispatched above"),
+        Command::Doctor(args) => Ok(doctor::doctor(&cli, &file, args).await),
         Command::Migrate => {
             open_core(&cli, &file, core_config(&file, None)).await?;
             println!("{}", ja("cli.migrated", &[]));
@@ -183,6 +207,49 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             let core = open_core(&cli, &file, core_config(&file, None)).await?;
             documents::import(&core, cmd).await?;
             Ok(std::process::ExitCode::SUCCESS)
+        }
+        Command::Backup(args) => {
+            let url = config::database_url(cli.database.as_deref(), &file, &cli.data_dir);
+            backup::backup(&url, args).await?;
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+        Command::Restore(args) => {
+            let url = config::database_url(cli.database.as_deref(), &file, &cli.data_dir);
+            let restored = backup::restore(&url, args).await?;
+            if let Some(kept) = &restored.kept {
+                println!(
+                    "{}",
+                    ja("backup.kept", &[("file", &kept.display().to_string())])
+                );
+            }
+            // A backup of an older kyoyu is brought up to this one's schema here.
+            let core = open_core(&cli, &file, core_config(&file, None)).await?;
+            match core.audit_verify().await? {
+                Ok(n) => {
+                    let c = &restored.census;
+                    println!(
+                        "{}",
+                        ja(
+                            "backup.restored",
+                            &[
+                                ("db", &config::redact(&url)),
+                                ("reports", &c.reports.to_string()),
+                                ("advisories", &c.advisories.to_string()),
+                                ("files", &c.files.to_string()),
+                                ("audit", &n.to_string()),
+                            ]
+                        )
+                    );
+                    Ok(std::process::ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!(
+                        "{}",
+                        ja("backup.audit_failed", &[("detail", &e.to_string())])
+                    );
+                    Ok(std::process::ExitCode::from(2))
+                }
+            }
         }
         Command::Audit(AuditCommand::Verify) => {
             let core = open_core(&cli, &file, core_config(&file, None)).await?;

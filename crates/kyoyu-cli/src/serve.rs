@@ -37,6 +37,12 @@ pub struct ServeArgs {
     /// Public address of the service, for links in notifications.
     #[arg(long, env = "KYOYU_BASE_URL")]
     pub base_url: Option<String>,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key); SIGHUP reads both again.
+    #[arg(long, env = "KYOYU_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, env = "KYOYU_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
     /// Seconds a list page is replayed to the same caller while nothing changed (SQLite; 0
     /// turns it off).
     #[arg(long, env = "KYOYU_LIST_CACHE_SECONDS")]
@@ -59,6 +65,14 @@ pub async fn serve(
     if args.demo && !addr.ip().is_loopback() && !args.demo_public {
         bail!(ja("cli.demo_public", &[("addr", &addr.to_string())]));
     }
+    let tls = match (
+        args.tls_cert.clone().or_else(|| file.tls_cert.clone()),
+        args.tls_key.clone().or_else(|| file.tls_key.clone()),
+    ) {
+        (Some(cert), Some(key)) => Some(kyoyu_web::tls::TlsCerts::load(&cert, &key)?),
+        (None, None) => None,
+        _ => bail!(ja("tls.both", &[])),
+    };
     let core = open_core(cli, file, core_config(file, Some(args))).await?;
     if args.demo {
         let s = demo::ensure(&core).await?;
@@ -79,7 +93,8 @@ pub async fn serve(
             .unwrap_or(defaults.max_attachment_bytes),
         demo: args.demo,
         pdf_chromium: file.pdf_chromium.clone(),
-        cookie_secure: args.cookie_secure || file.cookie_secure.unwrap_or(false),
+        // Served over TLS, by kyoyu or by a proxy: Secure cookies and HSTS.
+        cookie_secure: tls.is_some() || args.cookie_secure || file.cookie_secure.unwrap_or(false),
         trusted_proxies: config::trusted_proxies(file)?,
         metrics_token: file.metrics_token.clone().filter(|t| !t.is_empty()),
         metrics_loopback: file.metrics_loopback.unwrap_or(defaults.metrics_loopback),
@@ -89,6 +104,7 @@ pub async fn serve(
         .await
         .with_context(|| ja("cli.cannot_listen", &[("addr", &addr.to_string())]))?;
     let bound = listener.local_addr()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let db = config::redact(&config::database_url(
         cli.database.as_deref(),
         file,
@@ -98,7 +114,7 @@ pub async fn serve(
         "{}",
         ja(
             "cli.started",
-            &[("url", &format!("http://{bound}/")), ("db", &db)]
+            &[("url", &format!("{scheme}://{bound}/")), ("db", &db)]
         )
     );
     if args.demo {
@@ -108,7 +124,7 @@ pub async fn serve(
             "{}",
             ja(
                 "cli.demo_login",
-                &[("url", &format!("http://{bound}/login"))]
+                &[("url", &format!("{scheme}://{bound}/login"))]
             )
         );
         println!(
@@ -141,7 +157,14 @@ pub async fn serve(
             let _ = searches_rx.await;
         },
     ));
-    kyoyu_web::serve(listener, state, shutdown_signal()).await?;
+    match &tls {
+        Some(certs) => {
+            let reloader = tokio::spawn(reload_on_hangup(certs.clone()));
+            kyoyu_web::serve_tls(listener, certs, state, shutdown_signal()).await?;
+            reloader.abort();
+        }
+        None => kyoyu_web::serve(listener, state, shutdown_signal()).await?,
+    }
     let _ = stop_tx.send(());
     let _ = searches_tx.send(());
     let _ = worker.await;
@@ -149,6 +172,28 @@ pub async fn serve(
     core.shutdown().await;
     tracing::info!("stopped");
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// SIGHUP: read the certificate and key again (a renewed certificate takes effect for new
+/// connections; a broken one is refused and the old one stays).
+async fn reload_on_hangup(certs: std::sync::Arc<kyoyu_web::tls::TlsCerts>) {
+    #[cfg(unix)]
+    {
+        let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        else {
+            return;
+        };
+        while hup.recv().await.is_some() {
+            match certs.reload() {
+                Ok(()) => tracing::info!("{}", ja("tls.reloaded", &[])),
+                Err(e) => {
+                    tracing::warn!("{}", ja("tls.reload_failed", &[("detail", &e.to_string())]))
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = certs;
 }
 
 /// Ctrl-C or SIGTERM: stop accepting, let in-flight requests finish.

@@ -3,115 +3,13 @@
 //! PostgreSQL (a database of its own) when `KYOYU_TEST_PG` is set.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_kyoyu");
-
-fn kyoyu(data_dir: &std::path::Path, db: Option<&str>) -> Command {
-    let mut c = Command::new(BIN);
-    c.arg("--data-dir").arg(data_dir);
-    if let Some(db) = db {
-        c.arg("--database").arg(db);
-    }
-    c.env_remove("KYOYU_DATABASE")
-        .env_remove("KYOYU_LISTEN")
-        .env("RUST_LOG", "warn");
-    c
-}
-
-/// Starts `kyoyu serve --demo` on a free port; returns the child and its base URL.
-fn serve(data_dir: &std::path::Path, db: Option<&str>) -> (Child, String) {
-    let mut child = kyoyu(data_dir, db)
-        .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let base = loop {
-        let line = lines
-            .next()
-            .expect("kyoyu exited before listening")
-            .unwrap();
-        if let Some(rest) = line.split("http://").nth(1) {
-            break format!("http://{}", rest.split('/').next().unwrap());
-        }
-    };
-    // Keep draining stdout so the child never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    (child, base)
-}
-
-struct PgDb {
-    admin_url: String,
-    name: String,
-}
-
-impl PgDb {
-    /// A fresh database of its own on the test server, or `None` without `KYOYU_TEST_PG`.
-    async fn create() -> Option<(PgDb, String)> {
-        use sqlx::Connection;
-        let url = std::env::var("KYOYU_TEST_PG")
-            .ok()
-            .filter(|u| !u.is_empty())?;
-        sqlx::any::install_default_drivers();
-        let name = format!(
-            "kyoyu_cli_{}",
-            std::process::id() as u64 * 1000 + rand_suffix()
-        );
-        let mut conn = sqlx::AnyConnection::connect(&url)
-            .await
-            .expect("KYOYU_TEST_PG is set but PostgreSQL is unreachable");
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        let db_url = match url.rfind('/') {
-            Some(i) => format!("{}/{name}", &url[..i]),
-            None => panic!("unexpected KYOYU_TEST_PG {url}"),
-        };
-        Some((
-            PgDb {
-                admin_url: url,
-                name,
-            },
-            db_url,
-        ))
-    }
-
-    async fn drop_db(self) {
-        use sqlx::Connection;
-        if let Ok(mut conn) = sqlx::AnyConnection::connect(&self.admin_url).await {
-            let _ = sqlx::query(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ))
-            .execute(&mut conn)
-            .await;
-        }
-    }
-}
-
-fn rand_suffix() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos() as u64
-        % 1000
-}
-
-async fn backends() -> Vec<(tempfile::TempDir, Option<String>, Option<PgDb>)> {
-    let mut out = vec![(tempfile::tempdir().unwrap(), None, None)];
-    if let Some((pg, url)) = PgDb::create().await {
-        out.push((tempfile::tempdir().unwrap(), Some(url), Some(pg)));
-    }
-    out
-}
+mod common;
+use common::*;
 
 #[tokio::test]
 async fn serve_demo_answers_health_and_a_demo_login_then_audit_verify_catches_an_edit() {
@@ -206,18 +104,6 @@ async fn edit_a_failed_login(url: &str) -> i64 {
         .await
         .unwrap();
     seq
-}
-
-fn wait(child: &mut Child, timeout: Duration) -> Option<std::process::ExitStatus> {
-    let start = std::time::Instant::now();
-    while start.elapsed() < timeout {
-        if let Ok(Some(s)) = child.try_wait() {
-            return Some(s);
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let _ = child.kill();
-    None
 }
 
 #[test]
@@ -424,8 +310,9 @@ fn admin_commands_create_an_organisation_a_user_and_a_token() {
     assert!(out.status.success());
 }
 
-/// Two `kyoyu serve` processes on one database number reports concurrently: 1..N, no gap, no
-/// duplicate (SQLite file and, with `KYOYU_TEST_PG`, PostgreSQL).
+/// Two `kyoyu serve` processes on one database number reports concurrently, each report
+/// submitted at the process its sender did not log in at: 1..N, no gap, no duplicate (SQLite
+/// file and, with `KYOYU_TEST_PG`, PostgreSQL).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_server_processes_number_reports_without_gaps_or_duplicates() {
     for (dir, db, pg) in backends().await {
@@ -437,7 +324,12 @@ async fn two_server_processes_number_reports_without_gaps_or_duplicates() {
         let n = 20;
         let mut tasks = Vec::new();
         for i in 0..n {
-            let base = if i % 2 == 0 { a.clone() } else { b.clone() };
+            // Logged in at one process, submitting at the other: sessions hold on every one.
+            let (login_at, base) = if i % 2 == 0 {
+                (b.clone(), a.clone())
+            } else {
+                (a.clone(), b.clone())
+            };
             let (client, mut form) = (client.clone(), fixture.clone());
             let (ministry, sector) = [
                 ("fsa", "finance"),
@@ -448,7 +340,7 @@ async fn two_server_processes_number_reports_without_gaps_or_duplicates() {
             form["sector"] = json!(sector);
             tasks.push(tokio::spawn(async move {
                 let login: Value = client
-                    .post(format!("{base}/api/v1/auth/login"))
+                    .post(format!("{login_at}/api/v1/auth/login"))
                     .json(&json!({ "email": format!("{ministry}-member@demo.example"), "password": "kyoyu-demo-pass" }))
                     .send()
                     .await
@@ -489,47 +381,11 @@ async fn two_server_processes_number_reports_without_gaps_or_duplicates() {
 /// e-mail of the outbox arrives exactly once at a real SMTP server (aiosmtpd).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_server_processes_send_each_notification_once() {
-    let python = std::env::var("KYOYU_TEST_PYTHON").unwrap_or_else(|_| "python3".to_owned());
-    if !Command::new(&python)
-        .args(["-c", "import aiosmtpd"])
-        .output()
-        .is_ok_and(|o| o.status.success())
-    {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true but Python's aiosmtpd is missing"
-        );
-        eprintln!("SKIPPED: needs Python with aiosmtpd");
-        return;
-    }
     for (dir, db, pg) in backends().await {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
         let mail = dir.path().join("mail");
-        let mut smtp = Command::new(&python)
-            .args([
-                "-m",
-                "aiosmtpd",
-                "-n",
-                "-l",
-                &format!("127.0.0.1:{port}"),
-                "-c",
-                "aiosmtpd.handlers.Mailbox",
-            ])
-            .arg(&mail)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        let Some((mut smtp, port)) = start_smtp(&mail) else {
+            return;
+        };
         std::fs::write(
             dir.path().join("kyoyu.toml"),
             format!(

@@ -132,6 +132,12 @@ impl From<StoreError> for CoreError {
             // input, never the service's failure. The transaction is dropped, so nothing of
             // the request was written.
             e if e.is_invalid_text() => CoreError::new(ErrorCode::InvalidText),
+            // The database is unreachable or cannot write for now: the client may retry, and
+            // the cause is logged.
+            e if e.is_unavailable() => CoreError {
+                cause: Some(chain(&e)),
+                ..CoreError::new(ErrorCode::Unavailable)
+            },
             other => CoreError::internal(chain(&other)),
         }
     }

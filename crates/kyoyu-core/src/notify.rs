@@ -240,6 +240,21 @@ pub fn sign(secret: &str, timestamp: i64, body: &str) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
+/// Connects to the SMTP server a URL names and says hello (`kyoyu doctor`); the error in words
+/// when it cannot.
+pub async fn check_smtp(url: &str) -> std::result::Result<(), String> {
+    let mailer: lettre::AsyncSmtpTransport<lettre::Tokio1Executor> =
+        lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url)
+            .map_err(|e| e.to_string())?
+            .timeout(Some(Duration::from_secs(10)))
+            .build();
+    match mailer.test_connection().await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err("NOOP".into()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 /// Delivers the outbox. Several workers (in several processes) may run at once: each row is
 /// claimed by one of them at a time.
 pub struct Worker {

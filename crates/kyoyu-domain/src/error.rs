@@ -99,6 +99,9 @@ error_codes! {
     Internal = "internal",
     /// PDF output needs headless Chromium, which this installation does not have.
     PdfUnavailable = "pdf_unavailable",
+    /// The database cannot be reached (or cannot write: disk full, read-only) for now;
+    /// nothing of the request was written. Try again later.
+    Unavailable = "unavailable",
 }
 
 impl ErrorCode {

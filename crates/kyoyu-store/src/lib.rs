@@ -13,6 +13,7 @@
 
 mod access;
 mod audit;
+mod backup;
 pub mod bench;
 mod import;
 mod items;
@@ -51,6 +52,7 @@ pub use access::{
     Scoped, SearchFilters, SearchPage, SearchQuery, StatDimension, StatsFilter, Timing,
 };
 pub use audit::NewAudit;
+pub use backup::{Census, PgSnapshot, sqlite_file_census};
 pub use import::{ImportBase, ImportOrg, PreparedReports, prepare_reports};
 pub use items::{Ack, NewAttachment, Transmitted};
 pub use login_throttle::LoginFailures;
@@ -93,6 +95,37 @@ impl StoreError {
             if matches!(db.code().as_deref(), Some("22021" | "22P05")))
     }
 
+    /// The database cannot be reached or cannot write for now — not the request's fault and
+    /// not lasting: the connection failed or was cut, no connection freed up in time,
+    /// PostgreSQL is shutting down or refusing connections (SQLSTATE class 08, 57P01–57P03,
+    /// 53100 disk full), SQLite's disk is full, its file read-only or unreadable (primary codes
+    /// 13, 8, 10, 14).
+    pub fn is_unavailable(&self) -> bool {
+        let StoreError::Db(e) = self else {
+            return matches!(self, StoreError::CommitFailed(_));
+        };
+        match e {
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed
+            | sqlx::Error::Protocol(_) => true,
+            // PostgreSQL's SQLSTATEs have five characters; SQLite's codes are numbers of at
+            // most four digits, the primary code in the low byte.
+            sqlx::Error::Database(db) => match db.code().as_deref() {
+                Some(code) if code.len() == 5 => {
+                    code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "53100")
+                }
+                Some(code) => code
+                    .parse::<i64>()
+                    .is_ok_and(|c| matches!(c & 0xff, 8 | 10 | 13 | 14)),
+                None => false,
+            },
+            _ => false,
+        }
+    }
+
     /// Maps a unique-constraint violation to `Conflict`, naming what collided.
     fn conflict_or(e: sqlx::Error, what: impl Into<String>) -> StoreError {
         match &e {
@@ -131,6 +164,16 @@ pub fn parse_ts(s: &str) -> Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| StoreError::Corrupt(format!("bad timestamp `{s}`: {e}")))
+}
+
+/// The newest migration this build knows for a backend: a copy made by a newer kyoyu has a
+/// higher one and cannot be opened here.
+pub fn schema_version(backend: Backend) -> i64 {
+    let migrator = match backend {
+        Backend::Sqlite => &SQLITE_MIGRATIONS,
+        Backend::Postgres => &POSTGRES_MIGRATIONS,
+    };
+    migrator.iter().map(|m| m.version).max().unwrap_or(0)
 }
 
 #[derive(Clone)]
@@ -241,9 +284,11 @@ impl Store {
         sqlx::any::install_default_drivers();
         let opts: AnyConnectOptions = url.parse()?;
         let schema = schema.map(|s| s.to_owned());
+        // A request waits at most 10 s for a connection: when PostgreSQL is unreachable it
+        // answers 503 `unavailable` then, and the pool reconnects by itself once it is back.
         let pool = AnyPoolOptions::new()
             .max_connections(10)
-            .acquire_timeout(Duration::from_secs(30))
+            .acquire_timeout(Duration::from_secs(10))
             .after_connect(move |conn, _meta| {
                 let schema = schema.clone();
                 Box::pin(async move {

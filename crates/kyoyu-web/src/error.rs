@@ -75,7 +75,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | TotpNotEnabled
         | AlreadyExists => StatusCode::CONFLICT,
         Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        PdfUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        PdfUnavailable | Unavailable => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
 

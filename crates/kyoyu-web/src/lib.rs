@@ -10,8 +10,14 @@ mod json;
 mod metrics;
 mod pdf;
 mod text_guard;
+pub mod tls;
 
 pub use documents_cli::{advisory_pdf, report_pdf};
+
+/// Whether PDF output would work with this `pdf_chromium` setting (`kyoyu doctor`).
+pub fn pdf_available(configured: Option<&str>) -> bool {
+    pdf::Renderer::new(configured).available()
+}
 
 /// PDF output for the command line (the same renderer as the API).
 mod documents_cli {
@@ -183,6 +189,25 @@ pub fn router(state: AppState) -> Router {
         ));
     }
     app.with_state(state)
+}
+
+/// Serves HTTPS with `certs` until `shutdown` completes, then lets in-flight requests finish.
+pub async fn serve_tls(
+    listener: tokio::net::TcpListener,
+    certs: &std::sync::Arc<tls::TlsCerts>,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), tls::TlsError> {
+    use axum::serve::ListenerExt;
+    // `tap_io` gives the TLS listener axum's connect-info for its `SocketAddr` peers.
+    let listener = tls::TlsListener::new(listener, certs)?.tap_io(|_| {});
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .map_err(|e| tls::TlsError::io(&e))
 }
 
 /// Serves until `shutdown` completes, then lets in-flight requests finish.

@@ -183,7 +183,16 @@ async fn healthz() -> Response {
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
-    match state.core.ready().await {
+    // A load balancer asks often and must hear "no" quickly: a database that does not answer
+    // within two seconds is not ready.
+    let ready = tokio::time::timeout(std::time::Duration::from_secs(2), state.core.ready())
+        .await
+        .unwrap_or_else(|_| {
+            Err(kyoyu_core::CoreError::new(
+                kyoyu_core::ErrorCode::Unavailable,
+            ))
+        });
+    match ready {
         Ok(()) => axum::Json(
             serde_json::json!({ "status": "ready", "database": state.core.backend().name() }),
         )

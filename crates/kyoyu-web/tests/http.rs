@@ -36,6 +36,18 @@ async fn health_readiness_and_metrics() {
         );
         assert!(text.contains("kyoyu_db_pool_connections"), "{text}");
         assert!(text.contains("kyoyu_build_info{version="), "{text}");
+        // The Grafana dashboard of deploy/ queries only metrics the service exposes.
+        let dashboard = include_str!("../../../deploy/grafana/kyoyu.json");
+        let mut queried = 0;
+        for (i, _) in dashboard.match_indices("kyoyu_") {
+            let name: String = dashboard[i..]
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                .collect();
+            queried += 1;
+            assert!(text.contains(&name), "the dashboard queries {name}: {text}");
+        }
+        assert!(queried >= 5, "the dashboard queries {queried} metrics");
         app.db.cleanup().await;
     }
 }

@@ -112,6 +112,10 @@ fn add_shared_answers(op: &mut Value) {
         "422",
         "a field, the query or the path is not allowed (`invalid_field`), or text holds NUL (`invalid_text`)",
     );
+    add(
+        "503",
+        "the database cannot be reached or cannot write for now (`unavailable`); nothing was written, try again later",
+    );
     if has_body {
         add(
             "400",
