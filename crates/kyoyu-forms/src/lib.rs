@@ -10,6 +10,7 @@ mod choices;
 mod sheet;
 
 pub mod advisory;
+pub mod fuzz_entry;
 pub mod report;
 pub mod table;
 
