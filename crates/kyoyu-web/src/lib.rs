@@ -13,6 +13,9 @@ mod text_guard;
 pub mod tls;
 
 pub use documents_cli::{advisory_pdf, report_pdf};
+/// The path and methods of every UI page and form action, from the table the router is built
+/// from (the UI route matrix test reads it).
+pub use ui::paths as ui_paths;
 
 /// Whether PDF output would work with this `pdf_chromium` setting (`kyoyu doctor`).
 pub fn pdf_available(configured: Option<&str>) -> bool {

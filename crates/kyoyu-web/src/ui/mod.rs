@@ -18,7 +18,7 @@ use askama::Template;
 use axum::Router;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use kyoyu_core::{CoreError, Session};
 use kyoyu_domain::messages::{self, Locale};
 use kyoyu_domain::policy::Actor;
@@ -247,118 +247,210 @@ async fn stylesheet() -> Response {
         .into_response()
 }
 
-pub fn routes(max_upload_bytes: usize) -> Router<AppState> {
-    Router::new()
-        .route(
+/// One page or form action: its path, the methods it answers, its handlers.
+pub(crate) type Route = (
+    &'static str,
+    &'static [&'static str],
+    MethodRouter<AppState>,
+);
+
+const GET: &[&str] = &["GET"];
+const POST: &[&str] = &["POST"];
+const GET_POST: &[&str] = &["GET", "POST"];
+
+/// Every page and form action of the UI. The router is built from this table and the route
+/// matrix test reads it (through [`paths`]), so that no page ships outside the matrix.
+fn table(max_upload_bytes: usize) -> Vec<Route> {
+    let upload =
+        || axum::extract::DefaultBodyLimit::max(max_upload_bytes.saturating_add(64 * 1024));
+    vec![
+        (
             "/advisories/{id}/attachments",
-            post(advisories::upload).layer(axum::extract::DefaultBodyLimit::max(
-                max_upload_bytes.saturating_add(64 * 1024),
-            )),
-        )
-        .route(
+            POST,
+            post(advisories::upload).layer(upload()),
+        ),
+        (
             "/advisories/{id}/attachments/{aid}",
+            GET,
             get(advisories::download),
-        )
-        .route(
+        ),
+        (
             "/reports/{id}/attachments",
-            post(reports::upload).layer(axum::extract::DefaultBodyLimit::max(
-                max_upload_bytes.saturating_add(64 * 1024),
-            )),
-        )
-        .route(
+            POST,
+            post(reports::upload).layer(upload()),
+        ),
+        (
             "/reports/import",
-            post(documents::import_report).layer(axum::extract::DefaultBodyLimit::max(
-                max_upload_bytes.saturating_add(64 * 1024),
-            )),
-        )
-        .route("/static/kyoyu.css", get(stylesheet))
-        .route("/reports/export.csv", get(documents::reports_csv))
-        .route("/inbox/export.csv", get(documents::inbox_csv))
-        .route("/follow-ups/export.csv", get(documents::follow_ups_csv))
-        .route("/reports/{id}/export.xlsx", get(documents::report_xlsx))
-        .route("/reports/{id}/export.pdf", get(documents::report_pdf))
-        .route(
+            POST,
+            post(documents::import_report).layer(upload()),
+        ),
+        ("/static/kyoyu.css", GET, get(stylesheet)),
+        ("/reports/export.csv", GET, get(documents::reports_csv)),
+        ("/inbox/export.csv", GET, get(documents::inbox_csv)),
+        (
+            "/follow-ups/export.csv",
+            GET,
+            get(documents::follow_ups_csv),
+        ),
+        (
+            "/reports/{id}/export.xlsx",
+            GET,
+            get(documents::report_xlsx),
+        ),
+        ("/reports/{id}/export.pdf", GET, get(documents::report_pdf)),
+        (
             "/advisories/{id}/export.xlsx",
+            GET,
             get(documents::advisory_xlsx),
-        )
-        .route("/advisories/{id}/export.pdf", get(documents::advisory_pdf))
-        .route("/forms/{file}", get(documents::blank_form))
-        .route(
+        ),
+        (
+            "/advisories/{id}/export.pdf",
+            GET,
+            get(documents::advisory_pdf),
+        ),
+        ("/forms/{file}", GET, get(documents::blank_form)),
+        (
             "/advisories/{id}/deliveries.csv",
+            GET,
             get(documents::deliveries_csv),
-        )
-        .route("/reports/{id}/drill.csv", get(documents::report_drill_csv))
-        .route(
+        ),
+        (
+            "/reports/{id}/drill.csv",
+            GET,
+            get(documents::report_drill_csv),
+        ),
+        (
             "/advisories/{id}/drill.csv",
+            GET,
             get(documents::advisory_drill_csv),
-        )
-        .route("/login", get(pages::login_page).post(pages::login_submit))
-        .route("/logout", post(pages::logout))
-        .route("/", get(pages::home))
-        .route("/orgs", get(pages::orgs))
-        .route("/reports", get(reports::list))
-        .route("/reports/new", get(reports::new_form).post(reports::create))
-        .route("/reports/{id}", get(reports::thread))
-        .route("/reports/{id}/print", get(reports::print))
-        .route("/reports/{id}/drill", get(reports::drill))
-        .route(
+        ),
+        (
+            "/login",
+            GET_POST,
+            get(pages::login_page).post(pages::login_submit),
+        ),
+        ("/logout", POST, post(pages::logout)),
+        ("/", GET, get(pages::home)),
+        ("/orgs", GET, get(pages::orgs)),
+        ("/reports", GET, get(reports::list)),
+        (
+            "/reports/new",
+            GET_POST,
+            get(reports::new_form).post(reports::create),
+        ),
+        ("/reports/{id}", GET, get(reports::thread)),
+        ("/reports/{id}/print", GET, get(reports::print)),
+        ("/reports/{id}/drill", GET, get(reports::drill)),
+        (
             "/reports/{id}/forward",
+            GET_POST,
             get(reports::forward_form).post(reports::forward),
-        )
-        .route("/reports/{id}/forward/edit", post(reports::forward_edit))
-        .route(
+        ),
+        (
+            "/reports/{id}/forward/edit",
+            POST,
+            post(reports::forward_edit),
+        ),
+        (
             "/reports/{id}/follow-up",
+            GET_POST,
             get(reports::follow_up_form).post(reports::follow_up),
-        )
-        .route(
+        ),
+        (
             "/reports/{id}/draft",
+            GET_POST,
             get(reports::draft_form).post(reports::save_draft),
-        )
-        .route("/reports/{id}/attachments/{aid}", get(reports::download))
-        .route("/inbox", get(reports::inbox))
-        .route("/follow-ups", get(reports::follow_ups))
-        .route("/advisories", get(advisories::list))
-        .route(
+        ),
+        (
+            "/reports/{id}/attachments/{aid}",
+            GET,
+            get(reports::download),
+        ),
+        ("/inbox", GET, get(reports::inbox)),
+        ("/follow-ups", GET, get(reports::follow_ups)),
+        ("/advisories", GET, get(advisories::list)),
+        (
             "/advisories/new",
+            GET_POST,
             get(advisories::new_form).post(advisories::create),
-        )
-        .route("/advisories/{id}", get(advisories::view))
-        .route(
+        ),
+        ("/advisories/{id}", GET, get(advisories::view)),
+        (
             "/advisories/{id}/edit",
+            GET_POST,
             get(advisories::edit_form).post(advisories::update),
-        )
-        .route("/advisories/{id}/publish", post(advisories::publish))
-        .route(
+        ),
+        ("/advisories/{id}/publish", POST, post(advisories::publish)),
+        (
             "/advisories/{id}/follow-up",
+            GET_POST,
             get(advisories::follow_up_form).post(advisories::follow_up),
-        )
-        .route(
+        ),
+        (
             "/advisories/{id}/scope-requests",
+            POST,
             post(advisories::request_scope),
-        )
-        .route("/advisories/{id}/forward", post(advisories::forward))
-        .route("/advisories/{id}/ack", post(advisories::ack))
-        .route("/advisories/{id}/inquiries", post(advisories::inquire))
-        .route("/advisories/{id}/drill", get(advisories::drill))
-        .route("/advisories/{id}/print", get(advisories::print))
-        .route("/scope-requests", get(advisories::scope_requests))
-        .route("/scope-requests/{id}/decision", post(advisories::decide))
-        .route("/search", get(search::page))
-        .route("/search/save", post(saved_searches::save))
-        .route("/search/saved", get(saved_searches::list))
-        .route("/search/saved/{id}", get(saved_searches::open))
-        .route("/search/saved/{id}/delete", post(saved_searches::delete))
-        .route("/statistics", get(statistics::statistics))
-        .route("/statistics/export.csv", get(statistics::statistics_csv))
-        .route("/risk", get(pages::coming_risk))
-        .route("/account", get(account::page))
-        .route("/account/password", post(account::password))
-        .route("/account/totp/begin", post(account::totp_begin))
-        .route("/account/totp/enable", post(account::totp_enable))
-        .route("/account/totp/disable", post(account::totp_disable))
-        .route("/account/tokens", post(account::create_token))
-        .route("/account/notifications", post(account::notifications))
-        .route("/account/tokens/{id}/revoke", post(account::revoke_token))
+        ),
+        ("/advisories/{id}/forward", POST, post(advisories::forward)),
+        ("/advisories/{id}/ack", POST, post(advisories::ack)),
+        (
+            "/advisories/{id}/inquiries",
+            POST,
+            post(advisories::inquire),
+        ),
+        ("/advisories/{id}/drill", GET, get(advisories::drill)),
+        ("/advisories/{id}/print", GET, get(advisories::print)),
+        ("/scope-requests", GET, get(advisories::scope_requests)),
+        (
+            "/scope-requests/{id}/decision",
+            POST,
+            post(advisories::decide),
+        ),
+        ("/search", GET, get(search::page)),
+        ("/search/save", POST, post(saved_searches::save)),
+        ("/search/saved", GET, get(saved_searches::list)),
+        ("/search/saved/{id}", GET, get(saved_searches::open)),
+        (
+            "/search/saved/{id}/delete",
+            POST,
+            post(saved_searches::delete),
+        ),
+        ("/statistics", GET, get(statistics::statistics)),
+        (
+            "/statistics/export.csv",
+            GET,
+            get(statistics::statistics_csv),
+        ),
+        ("/risk", GET, get(pages::coming_risk)),
+        ("/account", GET, get(account::page)),
+        ("/account/password", POST, post(account::password)),
+        ("/account/totp/begin", POST, post(account::totp_begin)),
+        ("/account/totp/enable", POST, post(account::totp_enable)),
+        ("/account/totp/disable", POST, post(account::totp_disable)),
+        ("/account/tokens", POST, post(account::create_token)),
+        ("/account/notifications", POST, post(account::notifications)),
+        (
+            "/account/tokens/{id}/revoke",
+            POST,
+            post(account::revoke_token),
+        ),
+    ]
+}
+
+pub fn routes(max_upload_bytes: usize) -> Router<AppState> {
+    table(max_upload_bytes)
+        .into_iter()
+        .fold(Router::new(), |router, (path, _, handlers)| {
+            router.route(path, handlers)
+        })
+}
+
+/// The path and methods of every UI route, as the router has them.
+pub fn paths() -> Vec<(&'static str, &'static [&'static str])> {
+    table(0)
+        .into_iter()
+        .map(|(path, methods, _)| (path, methods))
+        .collect()
 }
 
 #[cfg(test)]
