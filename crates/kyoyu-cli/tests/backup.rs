@@ -300,3 +300,121 @@ async fn has_reports(dir: &std::path::Path, db: Option<&str>) -> bool {
         .unwrap();
     n > 0
 }
+
+/// `--encrypt-to` an age recipient: the file shows nothing of its contents, cannot be restored
+/// without the identity or with another one (and then nothing is created), and restores whole
+/// with the right one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_encrypted_backup_restores_only_with_its_identity() {
+    use age::secrecy::ExposeSecret;
+    const MARKER: &str = "暗号化バックアップの機密マーカー";
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, base) = serve(dir.path(), None);
+    let client = reqwest::Client::new();
+    let token = login(&client, &base, "fsa-contact@demo.example").await;
+    let res = create(&client, &base, &token, MARKER, true).await;
+    assert_eq!(res.status(), 201);
+    let id = id_text(&res.json::<Value>().await.unwrap()["id"]);
+    let _ = child.kill();
+    let _ = child.wait();
+
+    let identity = age::x25519::Identity::generate();
+    let key = dir.path().join("backup-key.txt");
+    std::fs::write(&key, format!("{}\n", identity.to_string().expose_secret())).unwrap();
+    let other = dir.path().join("other-key.txt");
+    std::fs::write(
+        &other,
+        format!(
+            "{}\n",
+            age::x25519::Identity::generate()
+                .to_string()
+                .expose_secret()
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("kyoyu.tar.age");
+    let (ok, _, stderr) = run(kyoyu(dir.path(), None)
+        .arg("backup")
+        .arg(&out)
+        .arg("--encrypt-to")
+        .arg(identity.to_public().to_string()));
+    assert!(ok, "{stderr}");
+    let bytes = std::fs::read(&out).unwrap();
+    assert!(bytes.starts_with(b"age-encryption.org/v1"));
+    for plain in [MARKER.as_bytes(), b"SQLite format 3", b"manifest.json"] {
+        assert!(
+            !bytes.windows(plain.len()).any(|w| w == plain),
+            "the encrypted file shows {}",
+            String::from_utf8_lossy(plain)
+        );
+    }
+    // The age command (Debian's `age`, the reference implementation) reads it with the key.
+    match std::process::Command::new("age")
+        .arg("-d")
+        .arg("-i")
+        .arg(&key)
+        .arg(&out)
+        .output()
+    {
+        Ok(plain) => {
+            assert!(
+                plain.status.success(),
+                "{}",
+                String::from_utf8_lossy(&plain.stderr)
+            );
+            let mut tar = tar::Archive::new(plain.stdout.as_slice());
+            let names: Vec<String> = tar
+                .entries()
+                .unwrap()
+                .map(|e| e.unwrap().path().unwrap().display().to_string())
+                .collect();
+            assert_eq!(names, ["manifest.json", "database.sqlite"]);
+        }
+        Err(_) => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "CI=true but the age command is missing"
+            );
+            eprintln!("SKIPPED: the age command (apt-get install age)");
+        }
+    }
+    let (ok, _, stderr) = run(kyoyu(dir.path(), None)
+        .arg("backup")
+        .arg(dir.path().join("x.tar"))
+        .args(["--encrypt-to", "age1notakey"]));
+    assert!(!ok && stderr.contains("age1notakey"), "{stderr}");
+    assert!(!dir.path().join("x.tar").exists());
+
+    let elsewhere = tempfile::tempdir().unwrap();
+    let restore = |extra: &[&std::path::Path]| {
+        let mut cmd = kyoyu(elsewhere.path(), None);
+        cmd.arg("restore").arg(&out);
+        if let Some(k) = extra.first() {
+            cmd.arg("--identity").arg(k);
+        }
+        run(&mut cmd)
+    };
+    let (ok, _, stderr) = restore(&[]);
+    assert!(!ok && stderr.contains("--identity"), "{stderr}");
+    let (ok, _, stderr) = restore(&[&other]);
+    assert!(!ok && stderr.contains("復号できません"), "{stderr}");
+    assert!(
+        !elsewhere.path().join("kyoyu.db").exists(),
+        "nothing is created"
+    );
+    let (ok, restored, stderr) = restore(&[&key]);
+    assert!(ok && restored.contains("連鎖を確認しました"), "{stderr}");
+
+    let (_again, base) = serve(elsewhere.path(), None);
+    let token = login(&client, &base, "fsa-contact@demo.example").await;
+    let thread = client
+        .get(format!("{base}/api/v1/reports/{id}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(thread.contains(MARKER), "{thread}");
+}

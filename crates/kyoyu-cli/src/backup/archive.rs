@@ -12,6 +12,8 @@ use kyoyu_store::{Backend, Census};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::sealing::{self, Sealed};
+
 pub const FORMAT: &str = "kyoyu-backup";
 pub const FORMAT_VERSION: u32 = 1;
 const MANIFEST: &str = "manifest.json";
@@ -73,7 +75,14 @@ pub fn digest(path: &Path) -> std::io::Result<(String, u64)> {
 
 /// Writes the archive to `out` whole or not at all: into a neighbouring temporary file,
 /// synced, then renamed.
-pub fn write(out: &Path, manifest: &Manifest, payload: &Path, mtime: u64) -> anyhow::Result<()> {
+/// With `recipients`, the archive is encrypted to them (age).
+pub fn write(
+    out: &Path,
+    manifest: &Manifest,
+    payload: &Path,
+    mtime: u64,
+    recipients: &[age::x25519::Recipient],
+) -> anyhow::Result<()> {
     let file_label = out.display().to_string();
     let unwritable = || ja("cli.file_unwritable", &[("file", &file_label)]);
     let dir = match out.parent() {
@@ -85,7 +94,8 @@ pub fn write(out: &Path, manifest: &Manifest, payload: &Path, mtime: u64) -> any
         .tempfile_in(&dir)
         .with_context(unwritable)?;
     {
-        let mut tar = tar::Builder::new(BufWriter::new(tmp.as_file()));
+        let sealed = Sealed::new(BufWriter::new(tmp.as_file()), recipients)?;
+        let mut tar = tar::Builder::new(sealed);
         let json = serde_json::to_vec_pretty(manifest)?;
         let mut header = tar::Header::new_gnu();
         header.set_size(json.len() as u64);
@@ -104,6 +114,8 @@ pub fn write(out: &Path, manifest: &Manifest, payload: &Path, mtime: u64) -> any
             .with_context(unwritable)?;
         tar.into_inner()
             .with_context(unwritable)?
+            .finish()
+            .with_context(unwritable)?
             .flush()
             .with_context(unwritable)?;
     }
@@ -119,13 +131,17 @@ pub fn write(out: &Path, manifest: &Manifest, payload: &Path, mtime: u64) -> any
 }
 
 /// Reads the archive at `file`: its manifest, and its payload unpacked into `into` (a
-/// directory), checked against the manifest's SHA-256 and length. Returns the payload's path.
-pub fn read(file: &Path, into: &Path) -> anyhow::Result<(Manifest, PathBuf)> {
+/// directory), checked against the manifest's SHA-256 and length; an encrypted file is
+/// decrypted with `identity`. Returns the payload's path.
+pub fn read(
+    file: &Path,
+    into: &Path,
+    identity: Option<&Path>,
+) -> anyhow::Result<(Manifest, PathBuf)> {
     let label = file.display().to_string();
     let unreadable =
         |detail: &str| ja("backup.unreadable", &[("file", &label), ("detail", detail)]);
-    let f = File::open(file).with_context(|| ja("cli.file_unreadable", &[("file", &label)]))?;
-    let mut tar = tar::Archive::new(BufReader::new(f));
+    let mut tar = tar::Archive::new(sealing::open(file, identity)?);
     let mut entries = tar
         .entries()
         .with_context(|| unreadable(&ja("backup.not_tar", &[])))?;

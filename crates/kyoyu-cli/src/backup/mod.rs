@@ -5,6 +5,7 @@
 mod archive;
 mod pg_tools;
 mod restore;
+mod sealing;
 mod take;
 
 use std::path::PathBuf;
@@ -23,6 +24,10 @@ pub struct BackupArgs {
     /// The directory of PostgreSQL's client programs (pg_dump, pg_restore); default: PATH.
     #[arg(long, env = "KYOYU_PG_BIN")]
     pub pg_bin: Option<PathBuf>,
+    /// Encrypt the file to this age recipient (`age1…`; repeatable): only the holders of the
+    /// matching identities can restore it.
+    #[arg(long = "encrypt-to", value_name = "RECIPIENT")]
+    pub encrypt_to: Vec<String>,
 }
 
 #[derive(clap::Args)]
@@ -32,6 +37,9 @@ pub struct RestoreArgs {
     /// Replace a database that holds data already (SQLite keeps the old file beside it).
     #[arg(long)]
     pub force: bool,
+    /// The age identity file (`AGE-SECRET-KEY-1…`) of an encrypted backup.
+    #[arg(long, value_name = "FILE")]
+    pub identity: Option<PathBuf>,
     /// The directory of PostgreSQL's client programs (pg_dump, pg_restore); default: PATH.
     #[arg(long, env = "KYOYU_PG_BIN")]
     pub pg_bin: Option<PathBuf>,

@@ -74,7 +74,7 @@ async fn restore_sqlite(url: &str, args: &RestoreArgs) -> anyhow::Result<Restore
         .prefix(".kyoyu-restore-")
         .tempdir_in(&dir)
         .with_context(|| ja("cli.data_dir", &[("dir", &dir.display().to_string())]))?;
-    let (manifest, payload) = archive::read(&args.file, work.path())?;
+    let (manifest, payload) = archive::read(&args.file, work.path(), args.identity.as_deref())?;
     check_fits(&manifest, Backend::Sqlite)?;
     let census = kyoyu_store::sqlite_file_census(&payload)
         .await
@@ -137,7 +137,7 @@ fn keep_aside(target: &Path) -> anyhow::Result<PathBuf> {
 
 async fn restore_postgres(url: &str, args: &RestoreArgs) -> anyhow::Result<Restored> {
     let work = tempfile::tempdir()?;
-    let (manifest, payload) = archive::read(&args.file, work.path())?;
+    let (manifest, payload) = archive::read(&args.file, work.path(), args.identity.as_deref())?;
     check_fits(&manifest, Backend::Postgres)?;
     let open = || async {
         Store::open(url)

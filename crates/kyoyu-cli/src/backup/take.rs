@@ -16,6 +16,8 @@ pub async fn backup(url: &str, args: &BackupArgs) -> anyhow::Result<()> {
     if args.out.exists() {
         bail!(ja("backup.exists", &[("file", &out_label)]));
     }
+    // A recipient that does not parse is said before anything is copied.
+    let recipients = super::sealing::recipients(&args.encrypt_to)?;
     let backend = backend_of(url);
     if backend == Backend::Sqlite && !sqlite_path(url).exists() {
         bail!(ja("backup.no_data", &[("db", &config::redact(url))]));
@@ -75,6 +77,7 @@ pub async fn backup(url: &str, args: &BackupArgs) -> anyhow::Result<()> {
         &manifest,
         &payload,
         u64::try_from(now.timestamp()).unwrap_or(0),
+        &recipients,
     )?;
     let total = std::fs::metadata(&args.out).map(|m| m.len()).unwrap_or(0);
     let mut vars = summary(&manifest.census);
