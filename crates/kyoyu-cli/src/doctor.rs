@@ -176,18 +176,15 @@ fn check_data_dir(r: &mut Report, cli: &Cli) {
 
 async fn check_database(r: &mut Report, url: &str) {
     let db = config::redact(url);
-    if !url.starts_with("postgres") {
-        let path = url
-            .trim_start_matches("sqlite://")
-            .trim_start_matches("sqlite:");
-        if !std::path::Path::new(path).exists() {
-            r.add(
-                Level::Ok,
-                "doctor.topic_database",
-                ja("doctor.db_empty", &[("db", &db)]),
-            );
-            return;
-        }
+    if let Some(path) = kyoyu_store::sqlite_file(url)
+        && !path.exists()
+    {
+        r.add(
+            Level::Ok,
+            "doctor.topic_database",
+            ja("doctor.db_empty", &[("db", &db)]),
+        );
+        return;
     }
     let store = match Store::open(url).await {
         Ok(s) => s,

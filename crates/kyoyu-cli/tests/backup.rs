@@ -17,19 +17,6 @@ use serde_json::{Value, json};
 const FIXTURE: &str = include_str!("../../../fixtures/report-fig5.json");
 const SAMPLE: &[u8] = b"%PDF-1.4 kyoyu backup test \x00\x01\x02 bytes that must survive";
 
-async fn login(client: &reqwest::Client, base: &str, email: &str) -> String {
-    let login: Value = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({ "email": email, "password": "kyoyu-demo-pass" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    login["token"].as_str().unwrap().to_owned()
-}
-
 /// Creates a report whose summary is `summary`, sent to NISC when `submit`.
 async fn create(
     client: &reqwest::Client,

@@ -74,19 +74,6 @@ impl Proxy {
     }
 }
 
-async fn login(client: &reqwest::Client, base: &str) -> String {
-    let login: Value = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({ "email": "fsa-contact@demo.example", "password": "kyoyu-demo-pass" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    login["token"].as_str().unwrap().to_owned()
-}
-
 /// Submits one report; answers its status, how long it took and, when acknowledged, its id.
 async fn submit(client: &reqwest::Client, base: &str, token: &str, summary: &str) -> Outcome {
     let mut form: Value = serde_json::from_str(FIXTURE).unwrap();
@@ -234,7 +221,7 @@ async fn postgresql_cut_off_under_load_answers_503_then_resumes_by_itself() {
         .timeout(Duration::from_secs(60))
         .build()
         .unwrap();
-    let token = login(&client, &base).await;
+    let token = login(&client, &base, "fsa-contact@demo.example").await;
     assert_eq!(ready(&client, &base).await, 200);
 
     let load = Load::start(&client, &base, &token, 4);
@@ -381,7 +368,7 @@ async fn sqlite_with_its_disk_full_or_read_only_answers_503_and_recovers() {
         .timeout(Duration::from_secs(60))
         .build()
         .unwrap();
-    let token = login(&client, &base).await;
+    let token = login(&client, &base, "fsa-contact@demo.example").await;
     let (status, _, first) = submit(&client, &base, &token, "満杯前の報告").await;
     assert_eq!(status, 201);
     let mut outcomes = vec![(status, Duration::ZERO, first)];
@@ -435,7 +422,7 @@ async fn sqlite_with_its_disk_full_or_read_only_answers_503_and_recovers() {
     disk.remount("rw");
     let (again, base) = serve(&data, None);
     child = again;
-    let token = login(&client, &base).await;
+    let token = login(&client, &base, "fsa-contact@demo.example").await;
     let (status, _, id) = submit(&client, &base, &token, "書き込み可能に戻った後の報告").await;
     assert_eq!(
         status, 201,

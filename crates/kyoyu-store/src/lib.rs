@@ -146,6 +146,17 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// The backend a database URL names: `postgres://…`/`postgresql://…` or `sqlite:…`.
+    pub fn of_url(url: &str) -> Option<Backend> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else {
+            None
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Backend::Sqlite => "sqlite",
@@ -164,6 +175,16 @@ pub fn parse_ts(s: &str) -> Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| StoreError::Corrupt(format!("bad timestamp `{s}`: {e}")))
+}
+
+/// The file a `sqlite:PATH` or `sqlite://PATH` URL names (without its query), or `None`.
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    Some(std::path::PathBuf::from(
+        rest.split('?').next().unwrap_or(rest),
+    ))
 }
 
 /// The newest migration this build knows for a backend: a copy made by a newer kyoyu has a
@@ -196,15 +217,13 @@ pub struct PoolStats {
 impl Store {
     /// Opens the database a URL names: `sqlite:PATH` or `postgres://…`.
     pub async fn open(url: &str) -> Result<Store> {
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Self::open_postgres(url, None).await
-        } else if let Some(path) = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-        {
-            Self::open_sqlite(Path::new(path)).await
-        } else {
-            Err(StoreError::BadUrl(url.to_owned()))
+        match Backend::of_url(url) {
+            Some(Backend::Postgres) => Self::open_postgres(url, None).await,
+            Some(Backend::Sqlite) => match sqlite_file(url) {
+                Some(path) => Self::open_sqlite(&path).await,
+                None => Err(StoreError::BadUrl(url.to_owned())),
+            },
+            None => Err(StoreError::BadUrl(url.to_owned())),
         }
     }
 

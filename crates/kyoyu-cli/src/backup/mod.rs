@@ -45,21 +45,14 @@ pub struct RestoreArgs {
     pub pg_bin: Option<PathBuf>,
 }
 
+/// The backend a database URL names (`config::database_url` always gives one of the two).
 fn backend_of(url: &str) -> Backend {
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Backend::Postgres
-    } else {
-        Backend::Sqlite
-    }
+    Backend::of_url(url).unwrap_or(Backend::Sqlite)
 }
 
 /// The SQLite file a `sqlite:` URL names.
 fn sqlite_path(url: &str) -> PathBuf {
-    let rest = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
-        .unwrap_or(url);
-    PathBuf::from(rest.split('?').next().unwrap_or(rest))
+    kyoyu_store::sqlite_file(url).unwrap_or_else(|| PathBuf::from(url))
 }
 
 /// The figures a person reads in a summary line.

@@ -211,3 +211,17 @@ pub fn start_smtp(mail: &std::path::Path) -> Option<(Running, u16)> {
     }
     Some((Running(smtp), port))
 }
+
+/// Logs a demo user in through the API; their bearer token.
+pub async fn login(client: &reqwest::Client, base: &str, email: &str) -> String {
+    let login: serde_json::Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({ "email": email, "password": "kyoyu-demo-pass" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    login["token"].as_str().unwrap().to_owned()
+}
