@@ -55,6 +55,19 @@ pub enum ExportCommand {
         #[arg(short, long)]
         out: PathBuf,
     },
+    /// A report thread's sent editions or a published advisory — or with `--all` everything
+    /// the token's user may see — as a STIX 2.1 bundle (JSON).
+    Stix {
+        #[command(flatten)]
+        what: Item,
+        /// Every report and advisory the user may see, in one bundle.
+        #[arg(long, conflicts_with_all = ["report", "advisory"])]
+        all: bool,
+        #[command(flatten)]
+        who: Who,
+        #[arg(short, long)]
+        out: PathBuf,
+    },
     /// The report or advisory list as CSV for Excel.
     Csv {
         list: ListName,
@@ -187,6 +200,21 @@ async fn export_one(
                 _ => return Err(nothing_named()),
             };
             write(out, &d.map_err(|e| anyhow::anyhow!(e))?)
+        }
+        ExportCommand::Stix {
+            what,
+            all,
+            who,
+            out,
+        } => {
+            let s = who.session(core).await?;
+            let bundle = match (what.report, what.advisory, all) {
+                (_, _, true) => core.everything_stix(&s.actor).await?,
+                (Some(id), _, _) => core.report_stix(&s.actor, ReportId(id)).await?,
+                (_, Some(id), _) => core.advisory_stix(&s.actor, AdvisoryId(id)).await?,
+                _ => return Err(nothing_named()),
+            };
+            write(out, &kyoyu_core::exchange::stix_file(&bundle, "kyoyu"))
         }
         ExportCommand::Csv {
             list,

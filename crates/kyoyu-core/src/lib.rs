@@ -14,6 +14,7 @@ pub mod demo;
 mod directory;
 pub mod documents;
 mod error;
+pub mod exchange;
 pub mod generate;
 mod list_cache;
 mod login_guard;
@@ -115,6 +116,8 @@ pub struct Core {
     sessions: Arc<session_cache::SessionCache>,
     lists: Arc<list_cache::ListCache>,
     read_audits: audit::ReadAudits,
+    /// The installation's key (exchanged objects' ids derive from it).
+    installation: Arc<str>,
 }
 
 impl Core {
@@ -146,6 +149,7 @@ impl Core {
                 data
             }
         };
+        let installation: Arc<str> = tx.installation_key().await?.into();
         let rebuilt = tx.read_model_version().await? != kyoyu_store::READ_MODEL_VERSION;
         if rebuilt {
             let n = tx.reindex().await?;
@@ -170,6 +174,7 @@ impl Core {
             config: Arc::new(config),
             reference: Arc::new(RwLock::new(Arc::new(reference))),
             sessions,
+            installation,
         })
     }
 

@@ -48,8 +48,9 @@ use writer::{Unit, Writer};
 
 pub use access::{
     AdvisoryCountRow, AdvisoryHit, AdvisoryListQuery, AdvisoryListRow, CountRow, DeliveryTiming,
-    Facet, ListPage, ReportBox, ReportHit, ReportListQuery, ReportListRow, RequestWithContext,
-    Scoped, SearchFilters, SearchPage, SearchQuery, StatDimension, StatsFilter, Timing,
+    Facet, FeedCursor, FeedItem, ListPage, ReportBox, ReportHit, ReportListQuery, ReportListRow,
+    RequestWithContext, Scoped, SearchFilters, SearchPage, SearchQuery, StatDimension, StatsFilter,
+    Timing,
 };
 pub use audit::NewAudit;
 pub use backup::{Census, PgSnapshot, sqlite_file_census};

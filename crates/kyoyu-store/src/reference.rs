@@ -1,5 +1,6 @@
 //! The reference data in the database: a history of whole documents; the newest is in force.
-//! Seeded from the bundled file on first start; replaced by an administrator afterwards.
+//! Seeded from the bundled file on first start; replaced by an administrator afterwards. And
+//! the installation's own key.
 
 use kyoyu_domain::reference::ReferenceData;
 use sqlx::Row;
@@ -36,5 +37,13 @@ impl Tx {
         .fetch_one(self.conn())
         .await?;
         Ok(row.try_get("id")?)
+    }
+
+    /// The random key this installation was given when its database was created.
+    pub async fn installation_key(&mut self) -> Result<String> {
+        let row = sqlx::query("SELECT key FROM installation WHERE id = 1")
+            .fetch_one(self.conn())
+            .await?;
+        Ok(row.try_get("key")?)
     }
 }

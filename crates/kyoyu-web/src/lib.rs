@@ -9,6 +9,7 @@ mod error;
 mod json;
 mod metrics;
 mod pdf;
+mod taxii;
 mod text_guard;
 pub mod tls;
 
@@ -157,6 +158,7 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .merge(metrics::routes())
+        .merge(taxii::routes())
         .merge(ui::routes(state.config.max_attachment_bytes))
         .fallback(error::fallback)
         .layer(axum::middleware::from_fn_with_state(

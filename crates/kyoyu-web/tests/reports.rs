@@ -13,6 +13,8 @@ use serde_json::{Value, json};
 
 const OP: &str = "op-finance-1-contact@demo.example";
 const CEP: &str = "ceptoar-finance-contact@demo.example";
+const TAXII_REPORTS: &str = "/taxii2/api/collections/2b7f0c5e-8a1d-4f3b-9c6e-1d2a3b4c5d6e/";
+const TAXII_PUBLIC: &str = "/taxii2/api/collections/4e8d2c1b-6a5f-4b3c-9d2e-7f1a0b9c8d7e/";
 const FSA: &str = "fsa-contact@demo.example";
 const NISC: &str = "nisc-contact@demo.example";
 
@@ -543,6 +545,12 @@ async fn the_reporters_identity_reaches_nobody_past_the_ceptoar() {
                 "/api/v1/inbox.csv?box=received".to_owned(),
                 "/api/v1/inbox.csv?box=to_forward".to_owned(),
                 "/api/v1/follow-ups.csv".to_owned(),
+                format!("/api/v1/reports/{id}/stix"),
+                // The TAXII collections (reports, and the public one) and their manifests.
+                format!("{TAXII_REPORTS}objects/"),
+                format!("{TAXII_REPORTS}manifest/"),
+                format!("{TAXII_REPORTS}objects/?added_after=2000-01-01T00:00:00Z&limit=5"),
+                format!("{TAXII_PUBLIC}objects/"),
             ];
             let (s, thread) = app
                 .get(&format!("/api/v1/reports/{id}"), Some(&token))

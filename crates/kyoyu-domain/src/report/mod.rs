@@ -423,6 +423,21 @@ impl ReportForm {
         form
     }
 
+    /// The first line of the description, at most 80 characters; empty when there is none
+    /// (the heading of a list row, a mail, an exported object).
+    pub fn title(&self) -> String {
+        self.summary
+            .as_ref()
+            .and_then(|s| s.description.as_deref())
+            .and_then(|d| {
+                d.lines()
+                    .map(|l| l.trim_start_matches(['・', ' ', '　']).trim())
+                    .find(|l| !l.is_empty())
+            })
+            .map(|l| l.chars().take(80).collect::<String>())
+            .unwrap_or_default()
+    }
+
     /// Field paths whose values differ from `prev` (for the edition diff on the thread page).
     pub fn changed_fields(&self, prev: &ReportForm) -> Vec<String> {
         let (Ok(a), Ok(b)) = (serde_json::to_value(prev), serde_json::to_value(self)) else {

@@ -516,17 +516,7 @@ impl Presented {
     pub fn summary(&self) -> Option<Summary> {
         let last = self.editions.last()?;
         let form = &last.latest()?.form;
-        let title = form
-            .summary
-            .as_ref()
-            .and_then(|s| s.description.as_deref())
-            .and_then(|d| {
-                d.lines()
-                    .map(|l| l.trim_start_matches(['・', ' ', '　']).trim())
-                    .find(|l| !l.is_empty())
-            })
-            .map(|l| l.chars().take(80).collect::<String>())
-            .unwrap_or_default();
+        let title = form.title();
         let utc = |t: chrono::DateTime<chrono::FixedOffset>| t.with_timezone(&chrono::Utc);
         let summary = form.summary.as_ref();
         Some(Summary {

@@ -30,10 +30,12 @@ use crate::scope::{
 use crate::sql::Sql;
 use crate::{Result, StoreError, Tx, ts};
 
+mod exchange;
 mod search;
 mod stats;
 mod text;
 
+pub use exchange::{FeedCursor, FeedItem};
 pub use search::{AdvisoryHit, Facet, ReportHit, SearchFilters, SearchPage, SearchQuery};
 pub use stats::{AdvisoryCountRow, CountRow, DeliveryTiming, StatDimension, StatsFilter, Timing};
 

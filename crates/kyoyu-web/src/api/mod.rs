@@ -5,6 +5,7 @@ mod account;
 pub(crate) mod advisories;
 pub(crate) mod contract;
 pub(crate) mod documents;
+pub(crate) mod exchange;
 mod orgs;
 pub mod reports;
 pub(crate) mod search;
@@ -101,6 +102,8 @@ pub fn routes(max_upload_bytes: usize) -> (Router<AppState>, OpenApiDoc) {
         .routes(routes!(reports::create, reports::list))
         .routes(routes!(documents::report_xlsx))
         .routes(routes!(documents::advisory_xlsx))
+        .routes(routes!(exchange::report_stix))
+        .routes(routes!(exchange::advisory_stix))
         .routes(routes!(documents::report_pdf))
         .routes(routes!(documents::advisory_pdf))
         .routes(routes!(documents::blank_form))

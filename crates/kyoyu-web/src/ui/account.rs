@@ -45,6 +45,9 @@ struct AccountTpl {
     min_password_len: usize,
     pw_hint: String,
     notifications: Vec<(String, String, bool)>,
+    /// The TAXII discovery URL and, per collection the user may read, title and URL.
+    taxii_discovery: String,
+    taxii: Vec<(String, String)>,
 }
 
 #[derive(Deserialize)]
@@ -121,6 +124,13 @@ async fn show(
         Err(e) => return core_error_page(e),
     };
     let min = state.core.config().min_password_len;
+    let base = state
+        .core
+        .config()
+        .notify
+        .base_url
+        .trim_end_matches('/')
+        .to_owned();
     let tpl = AccountTpl {
         l: JA,
         chrome: Chrome::for_session(state, s, "account").await,
@@ -136,6 +146,18 @@ async fn show(
             &[("min", &min.to_string())],
         ),
         notifications,
+        taxii_discovery: format!("{base}/taxii2/"),
+        taxii: state
+            .core
+            .taxii_collections(&s.actor)
+            .into_iter()
+            .map(|c| {
+                (
+                    t(Locale::Ja, &format!("taxii.collection_{}", c.code())).to_owned(),
+                    format!("{base}/taxii2/api/collections/{}/", c.id()),
+                )
+            })
+            .collect(),
     };
     render(status, &tpl)
 }

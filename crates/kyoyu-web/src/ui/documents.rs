@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::api::documents::{advisory_pdf_file, report_pdf_file};
+use crate::api::exchange::bundle_response;
 use crate::api::reports::file_response;
 use crate::auth::{MaybePageAuth, PageAuth};
 use crate::error::ApiError;
@@ -64,6 +65,38 @@ pub async fn report_pdf(
     match report_pdf_file(&state, &auth.actor(), id, edition).await {
         Ok(d) => file_response(d),
         Err(e) => api_error_page(e),
+    }
+}
+
+/// A thread's sent editions as a STIX 2.1 bundle, as the visitor sees them.
+pub async fn report_stix(
+    State(state): State<AppState>,
+    auth: MaybePageAuth,
+    Path(id): Path<String>,
+) -> Response {
+    let rid: ReportId = match path_id(&id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    match state.core.report_stix(&auth.actor(), rid).await {
+        Ok(b) => bundle_response(&b, &format!("report-{id}")),
+        Err(e) => core_error_page(e),
+    }
+}
+
+/// A published advisory as a STIX 2.1 bundle, as the visitor sees it.
+pub async fn advisory_stix(
+    State(state): State<AppState>,
+    auth: MaybePageAuth,
+    Path(id): Path<String>,
+) -> Response {
+    let aid: AdvisoryId = match path_id(&id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    match state.core.advisory_stix(&auth.actor(), aid).await {
+        Ok(b) => bundle_response(&b, &format!("advisory-{id}")),
+        Err(e) => core_error_page(e),
     }
 }
 

@@ -299,6 +299,16 @@ fn table(max_upload_bytes: usize) -> Vec<Route> {
         ),
         ("/reports/{id}/export.pdf", GET, get(documents::report_pdf)),
         (
+            "/reports/{id}/export.stix.json",
+            GET,
+            get(documents::report_stix),
+        ),
+        (
+            "/advisories/{id}/export.stix.json",
+            GET,
+            get(documents::advisory_stix),
+        ),
+        (
             "/advisories/{id}/export.xlsx",
             GET,
             get(documents::advisory_xlsx),
