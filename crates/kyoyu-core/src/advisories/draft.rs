@@ -2,11 +2,12 @@
 //! until it is published.
 
 use kyoyu_domain::advisory::AdvisoryForm;
-use kyoyu_domain::policy::distribution::{may_draft, may_edit};
+use kyoyu_domain::policy::distribution::{may_attach, may_draft, may_edit};
 use kyoyu_domain::{AdvisoryId, ReportId};
 
 use super::{AdvisoryView, form_errors};
 use crate::auth::Session;
+use crate::reports::Upload;
 use crate::{Core, Result};
 
 impl Core {
@@ -14,19 +15,37 @@ impl Core {
     pub async fn create_advisory(
         &self,
         s: &Session,
-        mut form: AdvisoryForm,
+        form: AdvisoryForm,
         sources: &[ReportId],
     ) -> Result<AdvisoryView> {
+        self.create_advisory_with(s, form, sources, None).await
+    }
+
+    /// [`Core::create_advisory`], with `attach` (when given) attached in the same transaction:
+    /// both or neither.
+    pub(crate) async fn create_advisory_with(
+        &self,
+        s: &Session,
+        mut form: AdvisoryForm,
+        sources: &[ReportId],
+        attach: Option<&Upload<'_>>,
+    ) -> Result<AdvisoryView> {
         let permit = may_draft(&s.actor)?;
+        let new = attach.map(|up| up.check()).transpose()?;
         form.comment = None;
         form.number = None;
         form.edition = 1;
         form.validate(&self.reference()).map_err(form_errors)?;
         let mut tx = self.store.begin().await?;
         self.check_sources(&mut tx, &s.actor, sources).await?;
-        let id = tx
-            .create_advisory(&permit, &form, sources, &self.now_ts())
-            .await?;
+        let now = self.now_ts();
+        let id = tx.create_advisory(&permit, &form, sources, &now).await?;
+        if let (Some(up), Some(new)) = (attach, &new) {
+            let rec = tx.scoped(&s.actor).advisory(id).await?;
+            let permit = may_attach(&s.actor, &rec)?;
+            tx.add_advisory_attachment(&permit, new, up.bytes, &now)
+                .await?;
+        }
         self.audit(
             &mut tx,
             &s.actor,

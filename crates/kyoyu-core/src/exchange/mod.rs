@@ -4,6 +4,7 @@
 //! an export can never hold more than the caller could read.
 
 mod export;
+mod import;
 pub mod stix;
 pub mod taxii;
 

@@ -8,23 +8,40 @@ use kyoyu_domain::report::ReportForm;
 use kyoyu_domain::{ItemId, OrgId};
 use kyoyu_store::Transmitted;
 
-use super::ReportThread;
+use super::{ReportThread, Upload};
 use crate::auth::Session;
 use crate::directory::{OrgRef, Refs};
 use crate::notify::About;
 use crate::{Core, CoreError, Result};
+use kyoyu_domain::policy::route::may_attach;
 
 impl Core {
     /// Files a new report: a draft, or sent along the route at once.
     pub async fn create_report(
         &self,
         s: &Session,
-        mut form: ReportForm,
+        form: ReportForm,
         to: Option<&str>,
         anonymize: bool,
         submit: bool,
     ) -> Result<ReportThread> {
+        self.create_report_with(s, form, to, anonymize, submit, None)
+            .await
+    }
+
+    /// [`Core::create_report`], with `attach` (when given) attached to the first edition in the
+    /// same transaction: both or neither.
+    pub(crate) async fn create_report_with(
+        &self,
+        s: &Session,
+        mut form: ReportForm,
+        to: Option<&str>,
+        anonymize: bool,
+        submit: bool,
+        attach: Option<&Upload<'_>>,
+    ) -> Result<ReportThread> {
         form.comment = None;
+        let new = attach.map(|up| up.check()).transpose()?;
         self.validate_report_form(&form)?;
         let now = self.now_ts();
         let mut codes: Vec<(String, String)> = form
@@ -60,6 +77,12 @@ impl Core {
         form.number = None;
         let mut tx = self.store.begin().await?;
         let (id, sent) = tx.create_report(&permit, &form, &now).await?;
+        if let (Some(up), Some(new)) = (attach, &new) {
+            let rec = tx.scoped(&s.actor).report(id.into()).await?;
+            let permit = may_attach(&s.actor, &rec)?;
+            tx.add_report_attachment(&permit, new, up.bytes, &now)
+                .await?;
+        }
         self.audit(
             &mut tx,
             &s.actor,

@@ -1,18 +1,25 @@
 //! Items as STIX 2.1 bundles: `GET /api/v1/reports/{id}/stix` (the sent editions of a thread)
 //! and `GET /api/v1/advisories/{id}/stix` (a published advisory), as the caller sees them,
-//! anonymisation included. The TAXII server (`crate::taxii`) serves the same objects.
+//! anonymisation included. The TAXII server (`crate::taxii`) serves the same objects. And a
+//! bundle in (`POST …/import-stix`): a draft report of the caller's organisation, or NISC's
+//! draft advisory.
 
+use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, header};
-use axum::response::Response;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use kyoyu_core::ErrorCode;
+use kyoyu_core::advisories::AdvisoryView;
 use kyoyu_core::exchange::stix::MEDIA_TYPE;
 use kyoyu_core::exchange::stix_file;
+use kyoyu_core::reports::ReportThread;
 use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::reports::{file_response, id_of};
 use crate::AppState;
-use crate::auth::MaybeAuth;
+use crate::auth::{ApiAuth, MaybeAuth};
 use crate::error::{ApiError, ErrorBody};
 
 /// A STIX 2.1 bundle (OASIS STIX 2.1 §8): `type` is `bundle`; the objects are STIX objects
@@ -65,4 +72,66 @@ pub async fn advisory_stix(
     let aid = id_of(&id)?;
     let bundle = state.core.advisory_stix(&auth.actor, aid).await?;
     Ok(bundle_response(&bundle, &format!("advisory-{id}")))
+}
+
+/// The body of an import: a STIX bundle as `application/stix+json` or `application/json`.
+fn bundle_body(headers: &HeaderMap, body: &Bytes) -> Result<(), ApiError> {
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if !(ct.starts_with("application/stix+json") || ct.starts_with("application/json")) {
+        return Err(ApiError::new(ErrorCode::UnsupportedMediaType));
+    }
+    if body.is_empty() {
+        return Err(ApiError::field(
+            "body",
+            kyoyu_domain::messages::ja("api.empty_body", &[]),
+        ));
+    }
+    Ok(())
+}
+
+/// A STIX 2.1 bundle (as MISP, OpenCTI or kyoyu export it) becomes a draft report of the
+/// caller's organisation: a kyoyu bundle as the form it carries, any other with its heading,
+/// text, TLP (Red when unmarked), indicators, vulnerabilities, malware and courses of action
+/// as the text. The bundle is attached to the draft. A bad bundle: 422 naming the object and
+/// the property, and nothing is created.
+#[utoipa::path(post, path = "/api/v1/reports/import-stix", tag = "documents", security(("bearer" = [])),
+    request_body(content = StixBundle, content_type = "application/stix+json"),
+    responses((status = 201, description = "the draft thread", body = ReportThread), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn import_report_stix(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    bundle_body(&headers, &body)?;
+    let thread = state.core.import_report_stix(&auth.session, &body).await?;
+    Ok((StatusCode::CREATED, Json(thread)).into_response())
+}
+
+/// A STIX 2.1 bundle becomes NISC's draft advisory (NISC only): a kyoyu bundle as the form it
+/// carries, any other addressed to every sector for NISC to narrow, at the bundle's TLP (Red
+/// when unmarked). The bundle is attached to the draft.
+#[utoipa::path(post, path = "/api/v1/advisories/import-stix", tag = "documents", security(("bearer" = [])),
+    request_body(content = StixBundle, content_type = "application/stix+json"),
+    responses((status = 201, description = "the draft advisory", body = AdvisoryView), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn import_advisory_stix(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    bundle_body(&headers, &body)?;
+    let view: AdvisoryView = state
+        .core
+        .import_advisory_stix(&auth.session, &body)
+        .await?;
+    Ok((StatusCode::CREATED, Json(view)).into_response())
 }

@@ -104,6 +104,8 @@ pub fn routes(max_upload_bytes: usize) -> (Router<AppState>, OpenApiDoc) {
         .routes(routes!(documents::advisory_xlsx))
         .routes(routes!(exchange::report_stix))
         .routes(routes!(exchange::advisory_stix))
+        .routes(routes!(exchange::import_report_stix))
+        .routes(routes!(exchange::import_advisory_stix))
         .routes(routes!(documents::report_pdf))
         .routes(routes!(documents::advisory_pdf))
         .routes(routes!(documents::blank_form))

@@ -8,6 +8,7 @@
 
 mod advisory;
 mod observables;
+mod read;
 mod report;
 
 use std::collections::BTreeSet;
@@ -20,6 +21,7 @@ use uuid::{Uuid, uuid};
 
 pub use advisory::advisory_objects;
 pub use observables::{Observable, cves_in, observables_in};
+pub use read::{BundleProblem, Incoming, read_bundle};
 pub use report::report_objects;
 
 use crate::directory::OrgRef;
