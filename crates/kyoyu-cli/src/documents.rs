@@ -1,7 +1,7 @@
-//! `kyoyu export xlsx|pdf|csv` and `kyoyu import xlsx`: the forms and lists as files from the
-//! command line, as the user of an API token (`--token` or `KYOYU_TOKEN`) — with exactly that
-//! user's view and rights, recorded in the audit log as theirs — through the same use cases
-//! as the API.
+//! `kyoyu export xlsx|pdf|csv|stix|misp` and `kyoyu import xlsx|stix`: the forms, lists and
+//! exchange formats as files from the command line, as the user of an API token (`--token` or
+//! `KYOYU_TOKEN`) — with exactly that user's view and rights, recorded in the audit log as
+//! theirs — through the same use cases as the API.
 
 use std::path::{Path, PathBuf};
 
@@ -68,6 +68,15 @@ pub enum ExportCommand {
         #[arg(short, long)]
         out: PathBuf,
     },
+    /// The MISP feed the token's user may see (manifest.json, one event per published
+    /// advisory, hashes.csv) into a directory, to serve or copy to a MISP instance.
+    Misp {
+        #[command(flatten)]
+        who: Who,
+        /// The directory to write into (created if missing).
+        #[arg(short, long)]
+        out: PathBuf,
+    },
     /// The report or advisory list as CSV for Excel.
     Csv {
         list: ListName,
@@ -116,6 +125,17 @@ pub enum ImportCommand {
         #[arg(long, conflicts_with = "advisory")]
         follow_up_of: Option<i64>,
         /// The sheet is an advisory form.
+        #[arg(long)]
+        advisory: bool,
+        #[command(flatten)]
+        who: Who,
+    },
+    /// A STIX 2.1 bundle (as MISP, OpenCTI or kyoyu export it) as a draft: a report of the
+    /// token's organisation, or with `--advisory` NISC's advisory. The bundle is attached to
+    /// the draft; a bad bundle is refused naming the object and the property.
+    Stix {
+        file: PathBuf,
+        /// Import as NISC's draft advisory.
         #[arg(long)]
         advisory: bool,
         #[command(flatten)]
@@ -216,6 +236,37 @@ async fn export_one(
             };
             write(out, &kyoyu_core::exchange::stix_file(&bundle, "kyoyu"))
         }
+        ExportCommand::Misp { who, out } => {
+            let s = who.session(core).await?;
+            let feed = core.misp_feed(&s.actor).await?;
+            std::fs::create_dir_all(out).with_context(|| {
+                ja(
+                    "cli.file_unwritable",
+                    &[("file", &out.display().to_string())],
+                )
+            })?;
+            let mut files = vec![
+                ("manifest.json".to_owned(), feed.manifest.to_string()),
+                ("hashes.csv".to_owned(), feed.hashes_csv()),
+            ];
+            files.extend(
+                feed.events
+                    .iter()
+                    .map(|(uuid, e)| (format!("{uuid}.json"), e.to_string())),
+            );
+            for (name, text) in files {
+                write(
+                    &out.join(&name),
+                    &Download {
+                        file_name: name,
+                        content_type: "application/json".to_owned(),
+                        bytes: text.into_bytes(),
+                        zipped: false,
+                    },
+                )?;
+            }
+            Ok(())
+        }
         ExportCommand::Csv {
             list,
             tlp,
@@ -254,19 +305,51 @@ async fn export_one(
     }
 }
 
-pub async fn import(core: &Core, cmd: &ImportCommand) -> anyhow::Result<()> {
-    let ImportCommand::Xlsx {
-        file,
-        follow_up_of,
-        advisory,
-        who,
-    } = cmd;
-    let bytes = std::fs::read(file).with_context(|| {
+fn read(file: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(file).with_context(|| {
         ja(
             "cli.file_unreadable",
             &[("file", &file.display().to_string())],
         )
-    })?;
+    })
+}
+
+pub async fn import(core: &Core, cmd: &ImportCommand) -> anyhow::Result<()> {
+    let (file, follow_up_of, advisory, who) = match cmd {
+        ImportCommand::Stix {
+            file,
+            advisory,
+            who,
+        } => {
+            let bytes = read(file)?;
+            let s = who.session(core).await?;
+            if *advisory {
+                let v = core.import_advisory_stix(&s, &bytes).await?;
+                println!(
+                    "{}",
+                    ja("cli.imported_advisory", &[("id", &v.id.to_string())])
+                );
+            } else {
+                let t = core.import_report_stix(&s, &bytes).await?;
+                println!(
+                    "{}",
+                    ja(
+                        "cli.imported_report",
+                        &[("id", &t.id.to_string()), ("edition", "1")]
+                    )
+                );
+            }
+            core.flush_audits().await;
+            return Ok(());
+        }
+        ImportCommand::Xlsx {
+            file,
+            follow_up_of,
+            advisory,
+            who,
+        } => (file, follow_up_of, advisory, who),
+    };
+    let bytes = read(file)?;
     let s = who.session(core).await?;
     if *advisory {
         let v = core.import_advisory_xlsx(&s, &bytes).await?;

@@ -58,10 +58,11 @@ enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
-    /// Forms and lists as files: the Excel 様式, PDF, CSV (as the user of an API token).
+    /// Forms and lists as files: the Excel 様式, PDF, CSV, STIX 2.1, a MISP feed (as the user
+    /// of an API token).
     #[command(subcommand)]
     Export(documents::ExportCommand),
-    /// A filled Excel 様式 as a draft (as the user of an API token).
+    /// A filled Excel 様式 or a STIX 2.1 bundle as a draft (as the user of an API token).
     #[command(subcommand)]
     Import(documents::ImportCommand),
     /// A consistent copy of the whole database (attachments and audit log included) in one

@@ -184,3 +184,118 @@ fn export_and_import_run_as_the_tokens_user() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("APIトークン"));
     ok(&run(d, &["audit", "verify"]));
 }
+
+fn incidents(path: &std::path::Path) -> std::collections::BTreeSet<String> {
+    let bundle: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    assert_eq!(bundle["type"], "bundle");
+    bundle["objects"]
+        .as_array()
+        .map(|a| a.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .filter(|o| o["type"] == "incident")
+        .map(|o| o["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn export_stix_writes_what_the_tokens_user_may_see() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(&run(d, &["admin", "demo", "--generate", "40"]));
+    let nisc = token(d, "nisc-contact@demo.example");
+    let op = token(d, "op-electricity-1-contact@demo.example");
+    let path = |name: &str| d.join(name);
+    for (who, file) in [(&nisc, "nisc.json"), (&op, "op.json")] {
+        let said = ok(&run(
+            d,
+            &[
+                "export",
+                "stix",
+                "--all",
+                "--token",
+                who,
+                "-o",
+                path(file).to_str().unwrap(),
+            ],
+        ));
+        assert!(said.contains(file), "{said}");
+    }
+    let all = incidents(&path("nisc.json"));
+    let own = incidents(&path("op.json"));
+    assert!(
+        all.len() > 10,
+        "NISC sees the numbered threads: {}",
+        all.len()
+    );
+    assert!(
+        !own.is_empty() && own.len() < all.len(),
+        "{} of {}",
+        own.len(),
+        all.len()
+    );
+    // The same corpus exports as the same objects.
+    ok(&run(
+        d,
+        &[
+            "export",
+            "stix",
+            "--all",
+            "--token",
+            &op,
+            "-o",
+            path("again.json").to_str().unwrap(),
+        ],
+    ));
+    assert_eq!(
+        std::fs::read(path("op.json")).unwrap(),
+        std::fs::read(path("again.json")).unwrap()
+    );
+
+    // Back in as a draft of the operator; a file that is no bundle is refused.
+    let said = ok(&run(
+        d,
+        &[
+            "import",
+            "stix",
+            path("op.json").to_str().unwrap(),
+            "--token",
+            &op,
+        ],
+    ));
+    assert!(said.contains("報告 id"), "{said}");
+    std::fs::write(path("bad.json"), r#"{"type": "report"}"#).unwrap();
+    let out = run(
+        d,
+        &[
+            "import",
+            "stix",
+            path("bad.json").to_str().unwrap(),
+            "--token",
+            &op,
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("バンドル"));
+
+    // The MISP feed as files: a manifest naming every event written beside it.
+    ok(&run(
+        d,
+        &[
+            "export",
+            "misp",
+            "--token",
+            &nisc,
+            "-o",
+            path("feed").to_str().unwrap(),
+        ],
+    ));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(path("feed/manifest.json")).unwrap()).unwrap();
+    let events = manifest.as_object().unwrap();
+    assert!(!events.is_empty(), "the generated world has advisories");
+    for uuid in events.keys() {
+        assert!(path(&format!("feed/{uuid}.json")).exists(), "{uuid}");
+    }
+    assert!(path("feed/hashes.csv").exists());
+}

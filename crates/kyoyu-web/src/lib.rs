@@ -8,6 +8,7 @@ mod client;
 mod error;
 mod json;
 mod metrics;
+mod misp;
 mod pdf;
 mod taxii;
 mod text_guard;
@@ -159,6 +160,7 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(metrics::routes())
         .merge(taxii::routes())
+        .merge(misp::routes())
         .merge(ui::routes(state.config.max_attachment_bytes))
         .fallback(error::fallback)
         .layer(axum::middleware::from_fn_with_state(

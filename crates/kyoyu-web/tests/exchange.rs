@@ -2,7 +2,8 @@
 //! caller can export validates with `stix2-validator --strict` (kyoyu's extension schema given
 //! to it) and parses with `stix2`; an anonymised report leaves no trace of its reporter in any
 //! bundle or TAXII page; `taxii2-client` pages through each collection and receives only what
-//! its caller may see. The peers come from `KYOYU_TEST_PYTHON` (CI installs them).
+//! its caller may see; PyMISP reads the MISP feed as its own feed writer would have written
+//! it, and finds only what the token's organisation may see. The peers come from `KYOYU_TEST_PYTHON` (CI installs them).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeSet;
@@ -32,15 +33,15 @@ const SECRETS: [&str; 6] = [
 fn python() -> Option<String> {
     let py = std::env::var("KYOYU_TEST_PYTHON").unwrap_or_else(|_| "python3".to_owned());
     let ok = Command::new(&py)
-        .args(["-c", "import stix2validator, stix2, taxii2client"])
+        .args(["-c", "import stix2validator, stix2, taxii2client, pymisp"])
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {
         assert!(
             std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true but stix2-validator, stix2 or taxii2-client is missing (set KYOYU_TEST_PYTHON)"
+            "CI=true but stix2-validator, stix2, taxii2-client or pymisp is missing (set KYOYU_TEST_PYTHON)"
         );
-        eprintln!("SKIPPED: needs Python with stix2-validator, stix2 and taxii2-client");
+        eprintln!("SKIPPED: needs Python with stix2-validator, stix2, taxii2-client and pymisp");
         return None;
     }
     Some(py)
@@ -299,6 +300,7 @@ async fn every_bundle_validates_with_the_oasis_tools_and_hides_the_reporter() {
             .await
             .unwrap();
         assert!(account.contains("/taxii2/</code>"), "{account}");
+        assert!(account.contains("/misp/feed/</code>"), "{account}");
         assert!(account.contains("/taxii2/api/collections/2b7f0c5e-8a1d-4f3b-9c6e-1d2a3b4c5d6e/"));
         // Somebody who may not see it gets a 404, as on its page.
         let meti = app.login(METI).await;
@@ -541,5 +543,108 @@ async fn taxii2_client_pages_through_only_what_its_caller_may_see() {
             body["description"].as_str().unwrap().contains("next"),
             "{body}"
         );
+    }
+}
+
+async fn misp(py: &str, app: &TestApp, token: Option<&str>) -> Value {
+    let out = tokio::process::Command::new(py)
+        .arg(peer("misp_check.py"))
+        .arg(app.url("/misp/feed/"))
+        .arg(token.unwrap_or("-"))
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "the MISP feed is not what PyMISP would write: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn a_misp_feed_holds_only_what_the_tokens_organisation_may_see() {
+    let Some(py) = python() else { return };
+    for app in apps().await {
+        let amber = published_advisory(&app, "fsa", "finance", "amber").await;
+        let white = published_advisory(&app, "meti", "electricity", "white").await;
+        let fsa = app.login(FSA).await;
+        let meti = app.login(METI).await;
+        let uuid_of = |text: &str| {
+            objects_of(text)
+                .into_iter()
+                .find(|o| o["type"] == "report")
+                .unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .rsplit_once("--")
+                .unwrap()
+                .1
+                .to_owned()
+        };
+        let amber_uuid = uuid_of(
+            &stix(&app, &format!("/api/v1/advisories/{amber}/stix"), &fsa)
+                .await
+                .1,
+        );
+        let white_uuid = uuid_of(
+            &stix(&app, &format!("/api/v1/advisories/{white}/stix"), &fsa)
+                .await
+                .1,
+        );
+
+        let feed = misp(&py, &app, Some(&fsa)).await;
+        let event = &feed["events"][&amber_uuid];
+        assert_eq!(event["distribution"], 1, "Amber: this community: {feed}");
+        assert!(
+            event["tags"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("tlp:amber")),
+            "{feed}"
+        );
+        assert!(
+            event["tags"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("kyoyu:number=\"T1\"")),
+            "{feed}"
+        );
+        let values: Vec<&str> = event["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert!(
+            values.contains(&"203.0.113.50") && values.contains(&"CVE-2024-3400"),
+            "{feed}"
+        );
+        assert_eq!(feed["events"][&white_uuid]["distribution"], 3);
+        assert!(
+            feed["events"][&white_uuid]["tags"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("tlp:clear"))
+        );
+
+        // Another sector's ministry: the White advisory, not finance's Amber one.
+        let feed = misp(&py, &app, Some(&meti)).await;
+        assert!(feed["events"].get(&amber_uuid).is_none(), "{feed}");
+        assert!(feed["events"].get(&white_uuid).is_some(), "{feed}");
+        // Without a token: White only.
+        let feed = misp(&py, &app, None).await;
+        let uuids: Vec<&String> = feed["events"].as_object().unwrap().keys().collect();
+        assert_eq!(uuids, vec![&white_uuid]);
+        // An event outside the caller's scope is not there at all.
+        let res = app
+            .client
+            .get(app.url(&format!("/misp/feed/{amber_uuid}.json")))
+            .bearer_auth(&meti)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
     }
 }

@@ -11,12 +11,15 @@
 //!   a faceted query) against the W2 list's first page of the same caller.
 //! - W4: publishing an advisory that reaches every operator of a world of 10,000 operator
 //!   organisations and 50,000 users, through the ministries and CEPTOARs.
+//! - W5: a TAXII client paging through the reports collection, and the bulk STIX export, in
+//!   objects per second against serialising the same objects in-process.
 //! - Start to `/readyz`, and the generator's rate.
 
 mod corpus;
 mod report;
 mod server;
 mod w3;
+mod w5;
 mod workloads;
 mod wrk;
 
@@ -49,6 +52,7 @@ pub enum Workload {
     W2,
     W3,
     W4,
+    W5,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -71,7 +75,7 @@ pub struct BenchArgs {
     )]
     pub pg_url: String,
     /// Workloads, comma-separated.
-    #[arg(long, value_delimiter = ',', value_enum, default_values_t = [Workload::W1, Workload::W2, Workload::W3, Workload::W4])]
+    #[arg(long, value_delimiter = ',', value_enum, default_values_t = [Workload::W1, Workload::W2, Workload::W3, Workload::W4, Workload::W5])]
     pub workloads: Vec<Workload>,
     /// Seconds of each load run.
     #[arg(long, default_value_t = 10)]
@@ -123,7 +127,7 @@ pub async fn run(args: &BenchArgs) -> anyhow::Result<std::process::ExitCode> {
             let needs_corpus = args
                 .workloads
                 .iter()
-                .any(|w| matches!(w, Workload::W1 | Workload::W2 | Workload::W3));
+                .any(|w| matches!(w, Workload::W1 | Workload::W2 | Workload::W3 | Workload::W5));
             if needs_corpus {
                 workloads::on_corpus(&args, backend, threads, &mut report).await?;
             }

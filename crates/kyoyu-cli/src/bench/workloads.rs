@@ -124,6 +124,9 @@ pub async fn on_corpus(
             if last && args.workloads.contains(&Workload::W3) {
                 super::w3::w3(args, backend, threads, &server, report).await?;
             }
+            if last && args.workloads.contains(&Workload::W5) {
+                super::w5::w5(args, backend, threads, &corpus, &server, report).await?;
+            }
             if last && args.workloads.contains(&Workload::W1) {
                 w1(args, backend, threads, &corpus, &server, report).await?;
             }

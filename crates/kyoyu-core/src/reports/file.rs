@@ -78,7 +78,7 @@ impl Core {
         let mut tx = self.store.begin().await?;
         let (id, sent) = tx.create_report(&permit, &form, &now).await?;
         if let (Some(up), Some(new)) = (attach, &new) {
-            let rec = tx.scoped(&s.actor).report(id.into()).await?;
+            let rec = tx.scoped(&s.actor).report(id).await?;
             let permit = may_attach(&s.actor, &rec)?;
             tx.add_report_attachment(&permit, new, up.bytes, &now)
                 .await?;

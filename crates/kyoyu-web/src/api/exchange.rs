@@ -29,10 +29,25 @@ use crate::error::{ApiError, ErrorBody};
 pub struct StixBundle {
     #[schema(pattern = "^bundle$")]
     r#type: String,
-    #[schema(pattern = "^bundle--[0-9a-f-]{36}$")]
+    #[schema(pattern = "^bundle--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
     id: String,
-    #[schema(value_type = Vec<Object>)]
-    objects: Vec<Value>,
+    #[schema(min_items = 1)]
+    objects: Vec<StixObject>,
+}
+
+/// A STIX object: every one has a `type` and an `id` (`<type>--<UUID>`); the properties of
+/// its type follow (STIX 2.1 §4–6). Unknown properties are kept.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct StixObject {
+    #[schema(pattern = "^[a-z0-9][a-z0-9-]*[a-z0-9]$")]
+    r#type: String,
+    #[schema(
+        pattern = "^[a-z0-9][a-z0-9-]*[a-z0-9]--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+    )]
+    id: String,
+    #[schema(pattern = "^2\\.1$")]
+    spec_version: Option<String>,
 }
 
 /// The bundle as a download, its content type exactly the STIX one.

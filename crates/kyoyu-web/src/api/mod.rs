@@ -70,7 +70,7 @@ pub struct UploadForm {
     #[schema(pattern = "^(document|sample)$")]
     kind: String,
     /// The file itself; its name is kept (sanitised).
-    #[schema(value_type = String, format = Binary)]
+    #[schema(value_type = String, format = Binary, min_length = 1)]
     file: Vec<u8>,
 }
 

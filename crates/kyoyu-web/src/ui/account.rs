@@ -48,6 +48,8 @@ struct AccountTpl {
     /// The TAXII discovery URL and, per collection the user may read, title and URL.
     taxii_discovery: String,
     taxii: Vec<(String, String)>,
+    /// The MISP feed URL.
+    misp_feed: String,
 }
 
 #[derive(Deserialize)]
@@ -147,6 +149,7 @@ async fn show(
         ),
         notifications,
         taxii_discovery: format!("{base}/taxii2/"),
+        misp_feed: format!("{base}/misp/feed/"),
         taxii: state
             .core
             .taxii_collections(&s.actor)

@@ -1,6 +1,6 @@
 """Walks kyoyu's TAXII 2.1 server with the OASIS taxii2-client, as a MISP or OpenCTI consumer
 would: discovery, the API root's collections, then every collection's objects page by page
-(`limit` and `next`), its manifest, and a poll with `added_after` set to the newest
+(`limit` and `next`), again with `added_after`, its manifest, and a poll with `added_after` set to the newest
 `date_added` seen (which must answer nothing new).
 
 usage: taxii_walk.py DISCOVERY_URL TOKEN|- PAGE_SIZE
@@ -22,6 +22,9 @@ for c in root.collections:
     for envelope in as_pages(c.get_objects, per_request=size):
         pages += 1
         ids += [o["id"] for o in envelope.get("objects", [])]
+    since = []
+    for envelope in as_pages(c.get_objects, per_request=size, added_after="2000-01-01T00:00:00Z"):
+        since += [o["id"] for o in envelope.get("objects", [])]
     manifest = []
     for envelope in as_pages(c.get_manifest, per_request=size):
         manifest += envelope.get("objects", [])
@@ -34,7 +37,7 @@ for c in root.collections:
         one = [o["id"] for o in c.get_object(ids[0]).get("objects", [])]
     out["collections"][c.alias] = {
         "id": c.id, "title": c.title, "can_read": c.can_read, "objects": ids,
-        "pages": pages, "manifest": len(manifest), "newest": newest,
+        "pages": pages, "since_2000": since, "manifest": len(manifest), "newest": newest,
         "after_newest": after, "get_object": one,
     }
 print(json.dumps(out, ensure_ascii=False))

@@ -169,8 +169,15 @@ pub fn read_bundle(bundle: &Value) -> Result<Incoming, BundleProblem> {
     if bundle["type"] != "bundle" {
         return Err(problem("type".into(), "stix.not_a_bundle"));
     }
-    let Some(objects) = bundle["objects"].as_array() else {
-        return Err(problem("objects".into(), "stix.missing"));
+    let well_formed = bundle["id"]
+        .as_str()
+        .and_then(|id| id.strip_prefix("bundle--"))
+        .is_some_and(|u| uuid::Uuid::parse_str(u).is_ok());
+    if !well_formed {
+        return Err(problem("id".into(), "stix.bad_bundle_id"));
+    }
+    let Some(objects) = bundle["objects"].as_array().filter(|o| !o.is_empty()) else {
+        return Err(problem("objects".into(), "stix.no_objects"));
     };
     if let Some(p) = objects.iter().enumerate().find_map(|(i, o)| check(i, o)) {
         return Err(p);
