@@ -137,12 +137,16 @@ impl ApiError {
 
 /// The label of an API field for messages, or the path itself.
 pub(crate) fn field_label(field: &str) -> String {
-    let key = format!("field.{field}");
-    let label = t(Locale::Ja, &key);
-    if label == key {
-        field.to_owned()
-    } else {
-        format!("{label}（{field}）")
+    let label_of = |f: &str| {
+        let key = format!("field.{f}");
+        let label = t(Locale::Ja, &key);
+        (label != key).then(|| label.to_owned())
+    };
+    // A place inside a document (`bundle.objects[2].pattern`) takes the document's name.
+    let whole = field.split(['.', '[']).next().unwrap_or(field);
+    match label_of(field).or_else(|| label_of(whole)) {
+        Some(label) => format!("{label}（{field}）"),
+        None => field.to_owned(),
     }
 }
 

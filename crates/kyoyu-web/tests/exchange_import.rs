@@ -4,7 +4,7 @@
 //! a bad bundle is refused naming the object and the property, and creates nothing.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use kyoyu_test_support::{TestApp, apps, form_for};
+use kyoyu_test_support::{TestApp, apps, csrf_field, form_for};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -282,5 +282,77 @@ async fn a_bad_bundle_names_the_object_and_property_and_creates_nothing() {
             .unwrap();
         assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
         assert_eq!(drafts(&app, &op).await, before, "nothing was created");
+    }
+}
+
+#[tokio::test]
+async fn a_bundle_is_taken_in_from_the_new_report_page() {
+    for app in apps().await {
+        let ui = app.ui_login(OP).await;
+        let page = ui
+            .get(app.url("/reports/new"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("STIX 2.1 バンドル"),
+            "the page says it takes bundles"
+        );
+        let csrf = csrf_field(&page);
+        let form = |bytes: Vec<u8>| {
+            reqwest::multipart::Form::new()
+                .text("_csrf", csrf.clone())
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(bytes)
+                        .file_name("misp-event.json")
+                        .mime_str("application/json")
+                        .unwrap(),
+                )
+        };
+        let op = app.login(OP).await;
+        let before = drafts(&app, &op).await;
+        let mut bad = misp_bundle();
+        bad["objects"][2].as_object_mut().unwrap().remove("pattern");
+        let res = ui
+            .post(app.url("/reports/import"))
+            .multipart(form(bad.to_string().into_bytes()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let text = res.text().await.unwrap();
+        assert!(
+            text.contains("indicator--6d0092c5-5f74-4287-9642-33f4c354e56d")
+                && text.contains("pattern"),
+            "the page names the object and the property: {text}"
+        );
+        assert_eq!(drafts(&app, &op).await, before, "nothing kept");
+        let res = ui
+            .post(app.url("/reports/import"))
+            .multipart(form(misp_bundle().to_string().into_bytes()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let to = res.headers()["location"].to_str().unwrap().to_owned();
+        assert!(to.ends_with("?done=imported_stix"), "{to}");
+        let page = ui
+            .get(app.url(&to))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("STIX バンドルから下書きを作成しました"),
+            "{page}"
+        );
+        assert!(page.contains("VPN 装置を狙う攻撃キャンペーン"));
+        assert_eq!(drafts(&app, &op).await, before + 1);
     }
 }

@@ -38,6 +38,18 @@ fn parse(bytes: &[u8]) -> Result<Incoming> {
     read_bundle(&v).map_err(|p| CoreError::invalid(format!("bundle.{}", p.path), p.message))
 }
 
+/// `【label】` and a line per item (catalogue `stix.import_section`, `stix.import_line`).
+fn section(label: &'static str, items: &[String]) -> String {
+    let lines: Vec<String> = items
+        .iter()
+        .map(|l| ja("stix.import_line", &[("line", l)]))
+        .collect();
+    ja(
+        "stix.import_section",
+        &[("label", &ja(label, &[])), ("lines", &lines.join("\n"))],
+    )
+}
+
 /// The draft's text: headings, descriptions, then each kind of structured data under its label.
 fn body(inc: &Incoming) -> String {
     let mut parts: Vec<String> = Vec::new();
@@ -50,8 +62,7 @@ fn body(inc: &Incoming) -> String {
         ("stix.import_courses", &inc.courses),
     ] {
         if !list.is_empty() {
-            let lines: Vec<String> = list.iter().map(|l| format!("・{l}")).collect();
-            parts.push(format!("【{}】\n{}", ja(key, &[]), lines.join("\n")));
+            parts.push(section(key, list));
         }
     }
     parts.join("\n\n")
@@ -160,12 +171,7 @@ impl Core {
         let other = if inc.indicators.is_empty() {
             String::new()
         } else {
-            let lines: Vec<String> = inc.indicators.iter().map(|l| format!("・{l}")).collect();
-            format!(
-                "【{}】\n{}",
-                ja("stix.import_indicators", &[]),
-                lines.join("\n")
-            )
+            section("stix.import_indicators", &inc.indicators)
         };
         let form = json!({
             "edition": 1,

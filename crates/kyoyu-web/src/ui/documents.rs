@@ -1,6 +1,7 @@
 //! The documents from the pages: a thread's or an advisory's Excel 様式 and PDF, blank forms,
-//! the report list as CSV, and a filled 図4 sheet uploaded from the new-report page (a draft;
-//! any problem is shown by cell, and nothing is kept). The same core use cases and PDF
+//! the report list as CSV, and a filled 図4 sheet or a STIX 2.1 bundle uploaded from the
+//! new-report page (a draft; any problem is shown — by cell, or by object and property — and
+//! nothing is kept). The same core use cases and PDF
 //! renderer as the API; errors are Japanese pages.
 
 use axum::extract::{Path, Query, State};
@@ -158,16 +159,28 @@ pub async fn import_report(
     auth: PageAuth,
     multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
-    let (_, _, _, bytes) = match crate::ui::page_upload(&state, &auth, multipart).await {
-        Ok(u) => u,
-        Err(r) => return r,
+    let (_, name, content_type, bytes) =
+        match crate::ui::page_upload(&state, &auth, multipart).await {
+            Ok(u) => u,
+            Err(r) => return r,
+        };
+    // A STIX bundle (MISP's or OpenCTI's export) by its name or type; else the Excel 様式.
+    let stix = name.to_ascii_lowercase().ends_with(".json") || content_type.contains("json");
+    let imported = if stix {
+        state.core.import_report_stix(&auth.session, &bytes).await
+    } else {
+        state
+            .core
+            .import_report_xlsx(&auth.session, &bytes, None)
+            .await
     };
-    match state
-        .core
-        .import_report_xlsx(&auth.session, &bytes, None)
-        .await
-    {
-        Ok(t) => Redirect::to(&format!("/reports/{}?done=imported", t.id)).into_response(),
+    match imported {
+        Ok(t) => Redirect::to(&format!(
+            "/reports/{}?done={}",
+            t.id,
+            if stix { "imported_stix" } else { "imported" }
+        ))
+        .into_response(),
         Err(e) => core_error_page(e),
     }
 }

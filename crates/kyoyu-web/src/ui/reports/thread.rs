@@ -458,6 +458,7 @@ pub async fn thread(
     let done = q.map(|Query(q)| q.done).unwrap_or_default();
     let notice = match done.as_str() {
         "imported" => Some(t_ja("documents.imported").to_owned()),
+        "imported_stix" => Some(t_ja("documents.imported_stix").to_owned()),
         d if ["sent", "drafted", "forwarded", "attached"].contains(&d) => {
             Some(t_ja(&format!("report.done_{d}")).to_owned())
         }
