@@ -9,7 +9,8 @@
 //! (one report from a small sector in a month), so it is not shown (`Cell::Suppressed`) —
 //! unless the caller originated or passed on every one of them (the route knows them). A row or column whose total is shown and
 //! that holds exactly one hidden cell would give it away by subtraction, so the smallest
-//! other cell of that row or column is hidden too, until no such row or column is left.
+//! other cell of that row or column is hidden too (an empty one when no other has a count,
+//! the total itself when the line has no other cell), until no such row or column is left.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -163,42 +164,61 @@ fn key_label(core: &Core, dim: StatDimension, key: &str) -> String {
     }
 }
 
+/// In a line (a row or a column) whose total is shown and that holds exactly one hidden cell,
+/// the cell to hide beside it: the smallest other positive count, else an empty cell (the
+/// two hidden cells then add up to what the total says, in a split nobody can tell), else
+/// `None` — there is no other cell, and the total itself must go.
+fn complement(line: &[(usize, usize)], cells: &[Vec<Cell>]) -> Option<Option<(usize, usize)>> {
+    let hidden = line
+        .iter()
+        .filter(|(r, c)| cells[*r][*c] == Cell::Suppressed)
+        .count();
+    if hidden != 1 {
+        return None;
+    }
+    let positive = line
+        .iter()
+        .filter_map(|(r, c)| match cells[*r][*c] {
+            Cell::Count(n) if n > 0 => Some((n, *r, *c)),
+            _ => None,
+        })
+        .min()
+        .map(|(_, r, c)| (r, c));
+    let empty = line
+        .iter()
+        .find(|(r, c)| cells[*r][*c] == Cell::Count(0))
+        .copied();
+    Some(positive.or(empty))
+}
+
+/// Makes one line safe once: hides its complement, or its total; whether anything changed.
+fn settle(line: &[(usize, usize)], cells: &mut [Vec<Cell>], total: &mut Cell) -> bool {
+    if *total == Cell::Suppressed {
+        return false;
+    }
+    match complement(line, cells) {
+        Some(Some((r, c))) => cells[r][c] = Cell::Suppressed,
+        Some(None) => *total = Cell::Suppressed,
+        None => return false,
+    }
+    true
+}
+
 /// Hides, in rows and columns whose total is shown, a second cell wherever exactly one is
-/// hidden, until none is left (see the module's notes).
-fn suppress_secondary(cells: &mut [Vec<Cell>], row_totals: &[Cell], col_totals: &[Cell]) {
+/// hidden — or the total, when the line has no other cell — until none is left (see the
+/// module's notes).
+fn suppress_secondary(cells: &mut [Vec<Cell>], row_totals: &mut [Cell], col_totals: &mut [Cell]) {
     loop {
         let mut changed = false;
-        let hide = |line: Vec<(usize, usize)>, cells: &mut [Vec<Cell>]| {
-            let hidden = line
-                .iter()
-                .filter(|(r, c)| cells[*r][*c] == Cell::Suppressed)
-                .count();
-            if hidden == 1 {
-                let smallest = line
-                    .iter()
-                    .filter_map(|(r, c)| match cells[*r][*c] {
-                        Cell::Count(n) if n > 0 => Some((n, *r, *c)),
-                        _ => None,
-                    })
-                    .min();
-                if let Some((_, r, c)) = smallest {
-                    cells[r][c] = Cell::Suppressed;
-                    return true;
-                }
-            }
-            false
-        };
         let cols = cells.first().map_or(0, Vec::len);
         let rows = cells.len();
-        for (r, total) in row_totals.iter().enumerate() {
-            if *total != Cell::Suppressed {
-                changed |= hide((0..cols).map(|c| (r, c)).collect(), cells);
-            }
+        for (r, total) in row_totals.iter_mut().enumerate() {
+            let line: Vec<(usize, usize)> = (0..cols).map(|c| (r, c)).collect();
+            changed |= settle(&line, cells, total);
         }
-        for (c, total) in col_totals.iter().enumerate() {
-            if *total != Cell::Suppressed {
-                changed |= hide((0..rows).map(|r| (r, c)).collect(), cells);
-            }
+        for (c, total) in col_totals.iter_mut().enumerate() {
+            let line: Vec<(usize, usize)> = (0..rows).map(|r| (r, c)).collect();
+            changed |= settle(&line, cells, total);
         }
         if !changed {
             return;
@@ -280,14 +300,14 @@ impl Core {
                     .collect()
             })
             .collect();
-        let row_totals: Vec<Cell> = periods
+        let mut row_totals: Vec<Cell> = periods
             .iter()
             .map(|p| {
                 let (n, known) = by_period[p];
                 Cell::of(n, known, threshold)
             })
             .collect();
-        let col_totals: Vec<Cell> = keys
+        let mut col_totals: Vec<Cell> = keys
             .iter()
             .map(|k| {
                 let (n, known) = matrix
@@ -298,7 +318,7 @@ impl Core {
             })
             .collect();
         if dim != StatDimension::Total {
-            suppress_secondary(&mut cells, &row_totals, &col_totals);
+            suppress_secondary(&mut cells, &mut row_totals, &mut col_totals);
         }
         let (all, known) = by_period
             .values()
