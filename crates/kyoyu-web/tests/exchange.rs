@@ -2,23 +2,25 @@
 //! caller can export validates with `stix2-validator --strict` (kyoyu's extension schema given
 //! to it) and parses with `stix2`; an anonymised report leaves no trace of its reporter in any
 //! bundle or TAXII page; `taxii2-client` pages through each collection and receives only what
-//! its caller may see; PyMISP reads the MISP feed as its own feed writer would have written
-//! it, and finds only what the token's organisation may see. The peers come from `KYOYU_TEST_PYTHON` (CI installs them).
+//! its caller may see. The peers come from `KYOYU_TEST_PYTHON` (CI installs them); the MISP feed
+//! is in `misp_feed.rs`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod exchange_peers;
+
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
+use exchange_peers::{
+    FSA, METI, NISC, objects_of, peer, published_advisory, python, schemas, stix,
+};
 use kyoyu_test_support::{TestApp, apps, form_for};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 const OP: &str = "op-finance-1-contact@demo.example";
 const CEP: &str = "ceptoar-finance-contact@demo.example";
-const FSA: &str = "fsa-contact@demo.example";
-const METI: &str = "meti-contact@demo.example";
-const NISC: &str = "nisc-contact@demo.example";
 
 /// What the anonymised reporter wrote about itself (the anonymisation crawl's needles).
 const SECRETS: [&str; 6] = [
@@ -29,33 +31,6 @@ const SECRETS: [&str; 6] = [
     "03-0000-0000",
     "情報システム部",
 ];
-
-fn python() -> Option<String> {
-    let py = std::env::var("KYOYU_TEST_PYTHON").unwrap_or_else(|_| "python3".to_owned());
-    let ok = Command::new(&py)
-        .args(["-c", "import stix2validator, stix2, taxii2client, pymisp"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true but stix2-validator, stix2, taxii2-client or pymisp is missing (set KYOYU_TEST_PYTHON)"
-        );
-        eprintln!("SKIPPED: needs Python with stix2-validator, stix2, taxii2-client and pymisp");
-        return None;
-    }
-    Some(py)
-}
-
-fn peer(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/peers")
-        .join(name)
-}
-
-fn schemas() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../kyoyu-core/stix/schemas")
-}
 
 /// An anonymised Amber report of op-finance-1 through ceptoar-finance and fsa to NISC, with a
 /// sample and indicators in its text, and a follow-up. Returns its id.
@@ -121,56 +96,6 @@ async fn anonymised_report(app: &TestApp) -> i64 {
         .await;
     assert_eq!(s, StatusCode::OK, "{t}");
     id
-}
-
-/// A published advisory of NISC to `sector` (under `ministry`) at `tlp`. Returns its id.
-async fn published_advisory(app: &TestApp, ministry: &str, sector: &str, tlp: &str) -> i64 {
-    let nisc = app.login(NISC).await;
-    let mut f: Value =
-        serde_json::from_str(include_str!("../../../fixtures/advisory-fig8.json")).unwrap();
-    f.as_object_mut().unwrap().remove("_comment");
-    f["recipients"] = json!([{ "ministry": ministry, "sectors": [sector] }]);
-    f["tlp"] = json!(tlp);
-    f["overview"] =
-        json!("VPN 装置の脆弱性 CVE-2024-3400 を悪用する攻撃を確認。攻撃元 203.0.113.50。");
-    let (s, a) = app
-        .post("/api/v1/advisories", &nisc, json!({ "form": f }))
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{a}");
-    let id = a["id"].as_i64().unwrap();
-    let (s, a) = app
-        .post(
-            &format!("/api/v1/advisories/{id}/publish"),
-            &nisc,
-            json!({}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{a}");
-    id
-}
-
-async fn stix(app: &TestApp, path: &str, token: &str) -> (StatusCode, String) {
-    let res = app
-        .client
-        .get(app.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status();
-    if status == StatusCode::OK {
-        assert_eq!(
-            res.headers()["content-type"],
-            "application/stix+json;version=2.1"
-        );
-    }
-    (status, res.text().await.unwrap())
-}
-
-fn objects_of(text: &str) -> Vec<Value> {
-    let v: Value = serde_json::from_str(text).unwrap();
-    assert_eq!(v["type"], "bundle");
-    v["objects"].as_array().unwrap().clone()
 }
 
 #[tokio::test]
@@ -543,108 +468,5 @@ async fn taxii2_client_pages_through_only_what_its_caller_may_see() {
             body["description"].as_str().unwrap().contains("next"),
             "{body}"
         );
-    }
-}
-
-async fn misp(py: &str, app: &TestApp, token: Option<&str>) -> Value {
-    let out = tokio::process::Command::new(py)
-        .arg(peer("misp_check.py"))
-        .arg(app.url("/misp/feed/"))
-        .arg(token.unwrap_or("-"))
-        .output()
-        .await
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "the MISP feed is not what PyMISP would write: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-#[tokio::test]
-async fn a_misp_feed_holds_only_what_the_tokens_organisation_may_see() {
-    let Some(py) = python() else { return };
-    for app in apps().await {
-        let amber = published_advisory(&app, "fsa", "finance", "amber").await;
-        let white = published_advisory(&app, "meti", "electricity", "white").await;
-        let fsa = app.login(FSA).await;
-        let meti = app.login(METI).await;
-        let uuid_of = |text: &str| {
-            objects_of(text)
-                .into_iter()
-                .find(|o| o["type"] == "report")
-                .unwrap()["id"]
-                .as_str()
-                .unwrap()
-                .rsplit_once("--")
-                .unwrap()
-                .1
-                .to_owned()
-        };
-        let amber_uuid = uuid_of(
-            &stix(&app, &format!("/api/v1/advisories/{amber}/stix"), &fsa)
-                .await
-                .1,
-        );
-        let white_uuid = uuid_of(
-            &stix(&app, &format!("/api/v1/advisories/{white}/stix"), &fsa)
-                .await
-                .1,
-        );
-
-        let feed = misp(&py, &app, Some(&fsa)).await;
-        let event = &feed["events"][&amber_uuid];
-        assert_eq!(event["distribution"], 1, "Amber: this community: {feed}");
-        assert!(
-            event["tags"]
-                .as_array()
-                .unwrap()
-                .contains(&json!("tlp:amber")),
-            "{feed}"
-        );
-        assert!(
-            event["tags"]
-                .as_array()
-                .unwrap()
-                .contains(&json!("kyoyu:number=\"T1\"")),
-            "{feed}"
-        );
-        let values: Vec<&str> = event["values"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap())
-            .collect();
-        assert!(
-            values.contains(&"203.0.113.50") && values.contains(&"CVE-2024-3400"),
-            "{feed}"
-        );
-        assert_eq!(feed["events"][&white_uuid]["distribution"], 3);
-        assert!(
-            feed["events"][&white_uuid]["tags"]
-                .as_array()
-                .unwrap()
-                .contains(&json!("tlp:clear"))
-        );
-
-        // Another sector's ministry: the White advisory, not finance's Amber one.
-        let feed = misp(&py, &app, Some(&meti)).await;
-        assert!(feed["events"].get(&amber_uuid).is_none(), "{feed}");
-        assert!(feed["events"].get(&white_uuid).is_some(), "{feed}");
-        // Without a token: White only.
-        let feed = misp(&py, &app, None).await;
-        let uuids: Vec<&String> = feed["events"].as_object().unwrap().keys().collect();
-        assert_eq!(uuids, vec![&white_uuid]);
-        // An event outside the caller's scope is not there at all.
-        let res = app
-            .client
-            .get(app.url(&format!("/misp/feed/{amber_uuid}.json")))
-            .bearer_auth(&meti)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), StatusCode::NOT_FOUND);
     }
 }
