@@ -205,8 +205,12 @@ impl Core {
         name: &str,
         expires_in_days: Option<i64>,
     ) -> Result<NewApiToken> {
+        // The length as sent (the contract's maxLength), the name kept without outer spaces.
+        if name.chars().count() > 100 {
+            return Err(CoreError::invalid("name", Msg::new("invalid.token_name")));
+        }
         let name = name.trim();
-        if name.is_empty() || name.chars().count() > 100 {
+        if name.is_empty() {
             return Err(CoreError::invalid("name", Msg::new("invalid.token_name")));
         }
         let max = self.config.max_token_days.max(1);
