@@ -82,13 +82,19 @@ pub async fn blank_form(
     Ok(file_response(state.core.blank_xlsx(which)?))
 }
 
-/// The body must be an .xlsx (or arbitrary bytes, as some clients send files).
-fn xlsx_body(headers: &HeaderMap, body: &Bytes) -> Result<(), ApiError> {
+/// A file body of one of the `accepted` media types (by prefix, case-insensitive), not
+/// empty: 415 or 422 otherwise.
+pub(crate) fn file_body(
+    headers: &HeaderMap,
+    body: &Bytes,
+    accepted: &[&str],
+) -> Result<(), ApiError> {
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    if !(ct.starts_with(XLSX_TYPE) || ct.starts_with("application/octet-stream")) {
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if !accepted.iter().any(|t| ct.starts_with(t)) {
         return Err(ApiError::new(ErrorCode::UnsupportedMediaType));
     }
     if body.is_empty() {
@@ -98,6 +104,11 @@ fn xlsx_body(headers: &HeaderMap, body: &Bytes) -> Result<(), ApiError> {
         ));
     }
     Ok(())
+}
+
+/// The body must be an .xlsx (or arbitrary bytes, as some clients send files).
+fn xlsx_body(headers: &HeaderMap, body: &Bytes) -> Result<(), ApiError> {
+    file_body(headers, body, &[XLSX_TYPE, "application/octet-stream"])
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -9,7 +9,6 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use kyoyu_core::ErrorCode;
 use kyoyu_core::advisories::AdvisoryView;
 use kyoyu_core::exchange::stix::MEDIA_TYPE;
 use kyoyu_core::exchange::stix_file;
@@ -91,21 +90,11 @@ pub async fn advisory_stix(
 
 /// The body of an import: a STIX bundle as `application/stix+json` or `application/json`.
 fn bundle_body(headers: &HeaderMap, body: &Bytes) -> Result<(), ApiError> {
-    let ct = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    if !(ct.starts_with("application/stix+json") || ct.starts_with("application/json")) {
-        return Err(ApiError::new(ErrorCode::UnsupportedMediaType));
-    }
-    if body.is_empty() {
-        return Err(ApiError::field(
-            "body",
-            kyoyu_domain::messages::ja("api.empty_body", &[]),
-        ));
-    }
-    Ok(())
+    super::documents::file_body(
+        headers,
+        body,
+        &["application/stix+json", "application/json"],
+    )
 }
 
 /// A STIX 2.1 bundle (as MISP, OpenCTI or kyoyu export it) becomes a draft report of the
