@@ -241,6 +241,30 @@ fn no_item_is_read_without_a_scope_or_written_without_a_permit() {
     }
 }
 
+/// An organisation's risk register is reached only with the `RiskOwner` the policy made: every
+/// public function of the store's risk module takes one, but the one that lists candidate ids
+/// for an arriving advisory (the core asks the policy before it opens anything).
+#[test]
+fn the_risk_register_is_read_and_written_only_for_its_owner() {
+    let text = read(&crates_dir().join("kyoyu-store/src/risk.rs"));
+    let fns = pub_fns(&text);
+    assert!(fns.len() >= 12, "only {} functions found", fns.len());
+    for f in fns {
+        if f.name == "risks_matching" {
+            assert!(
+                !f.signature.contains("RiskDoc"),
+                "risks_matching hands out records"
+            );
+            continue;
+        }
+        assert!(
+            f.signature.contains("owner: &RiskOwner"),
+            "store/src/risk.rs: `pub fn {}` touches risk data without the owner's proof",
+            f.name
+        );
+    }
+}
+
 /// The time comes from the `Clock`, so that deadlines, lockouts and waits are testable.
 #[test]
 fn nothing_reads_the_time_but_the_clock() {

@@ -20,6 +20,7 @@ mod list_cache;
 mod login_guard;
 pub mod notify;
 pub mod reports;
+pub mod risk;
 pub mod search;
 mod session_cache;
 pub mod stats;

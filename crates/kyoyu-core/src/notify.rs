@@ -58,6 +58,7 @@ pub const EVENTS: &[&str] = &[
     "scope_request_decided",
     "inquiry",
     "inquiry_answered",
+    "risk_review",
 ];
 
 /// The item a notification is about, as the event's use case knows it.

@@ -2,8 +2,6 @@
 //! is parsed once into one of these enums. Codes are stable `snake_case` strings for storage and
 //! APIs; labels a person reads come from the message catalogue under `<prefix>.<code>`.
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
 macro_rules! code_enum {
     ($(#[$meta:meta])* $name:ident, $prefix:literal { $($variant:ident = $code:literal),+ $(,)? }) => {
         $(#[$meta])*
@@ -71,20 +69,22 @@ macro_rules! code_enum {
         #[cfg(feature = "openapi")]
         impl utoipa::ToSchema for $name {}
 
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_str(self.code())
             }
         }
 
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = String::deserialize(d)?;
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = <String as serde::Deserialize>::deserialize(d)?;
                 s.parse().map_err(serde::de::Error::custom)
             }
         }
     };
 }
+
+pub(crate) use code_enum;
 
 code_enum!(
     /// Organisation roles (関係主体, DOMAIN.md §1). An organisation holds a set of them.

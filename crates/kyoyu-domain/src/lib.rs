@@ -12,6 +12,7 @@ pub mod org;
 pub mod policy;
 pub mod reference;
 pub mod report;
+pub mod risk;
 pub mod search;
 pub mod stats;
 pub mod wareki;

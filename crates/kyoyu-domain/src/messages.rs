@@ -221,6 +221,21 @@ mod tests {
         keys.extend(PressState::ALL.iter().map(|v| v.label_key()));
         keys.extend(ReportBasis::ALL.iter().map(|v| v.label_key()));
         keys.extend(AdvisoryBasis::ALL.iter().map(|v| v.label_key()));
+        {
+            use crate::risk::*;
+            keys.extend(Damage::ALL.iter().map(|v| v.label_key()));
+            keys.extend(Likelihood::ALL.iter().map(|v| v.label_key()));
+            keys.extend(RiskDecision::ALL.iter().map(|v| v.label_key()));
+            keys.extend(DecisionRule::ALL.iter().map(|v| v.label_key()));
+            keys.extend(AssetKind::ALL.iter().map(|v| v.label_key()));
+            keys.extend(Treatment::ALL.iter().map(|v| v.label_key()));
+            keys.extend(IssueSource::ALL.iter().map(|v| v.label_key()));
+            keys.extend(Approach::ALL.iter().map(|v| v.label_key()));
+            keys.extend(ActionState::ALL.iter().map(|v| v.label_key()));
+            keys.extend(ReviewReason::ALL.iter().map(|v| v.label_key()));
+            keys.extend(RiskState::ALL.iter().map(|v| v.label_key()));
+            keys.extend(Priority::ALL.iter().map(|v| v.label_key()));
+        }
         keys
     }
 

@@ -23,6 +23,7 @@ mod orgs;
 mod outbox;
 mod read_model;
 mod reference;
+mod risk;
 mod saved_searches;
 mod scope;
 mod sql;
@@ -61,6 +62,9 @@ pub use notifications::NotificationRow;
 pub use orgs::{NewOrg, OrgFilter, OrgRow};
 pub use outbox::{Notice, OutboxRow, WebhookRow};
 pub use read_model::READ_MODEL_VERSION;
+pub use risk::{
+    CriteriaRow, RiskCandidate, RiskColumns, RiskDoc, RiskHistoryRow, RiskReviewRow, RiskTable,
+};
 pub use saved_searches::SavedSearchRow;
 pub use scope::NewScopeItem;
 pub use tokens::{TokenKind, TokenRow};

@@ -46,6 +46,19 @@ impl TestApp {
         let status = res.status();
         (status, res.json().await.unwrap_or(Value::Null))
     }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        let res = self
+            .client
+            .patch(self.url(path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
 }
 
 pub fn client() -> reqwest::Client {

@@ -98,6 +98,7 @@ impl Core {
         )
         .await?;
         tx.commit().await?;
+        self.risk_reviews_after(id).await;
         self.advisory_after(&s.actor, id).await
     }
 }

@@ -114,6 +114,7 @@ impl Core {
         )
         .await?;
         tx.commit().await?;
+        self.risk_reviews_after(id).await;
         self.advisory_after(&s.actor, id).await
     }
 
@@ -182,6 +183,7 @@ impl Core {
         )
         .await?;
         tx.commit().await?;
+        self.risk_reviews_after(id).await;
         self.advisory_after(&s.actor, id).await
     }
 }

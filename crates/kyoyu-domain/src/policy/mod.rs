@@ -17,6 +17,7 @@
 
 pub mod distribution;
 pub mod permit;
+pub mod risk;
 pub mod route;
 pub mod scope;
 pub mod view;

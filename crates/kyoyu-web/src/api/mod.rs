@@ -8,6 +8,7 @@ pub(crate) mod documents;
 pub(crate) mod exchange;
 mod orgs;
 pub mod reports;
+mod risk;
 pub(crate) mod search;
 mod statistics;
 
@@ -37,7 +38,8 @@ use crate::error::ErrorBody;
         (name = "reports", description = "情報連絡（インシデント報告）"),
         (name = "advisories", description = "情報提供（注意喚起）と共有範囲の変更依頼"),
         (name = "documents", description = "様式のExcel出力・取り込みと一覧のCSV"),
-        (name = "search", description = "全文検索・絞り込みと統計（閲覧できる範囲だけ）")
+        (name = "search", description = "全文検索・絞り込みと統計（閲覧できる範囲だけ）"),
+        (name = "risk", description = "リスクアセスメント（ISO/IEC 27005、自組織のデータだけ）")
     )
 )]
 struct ApiDoc;
@@ -152,5 +154,13 @@ pub fn routes(max_upload_bytes: usize) -> (Router<AppState>, OpenApiDoc) {
         .routes(routes!(orgs::list_sectors))
         .routes(routes!(search::search))
         .routes(routes!(statistics::statistics))
+        .routes(routes!(risk::criteria, risk::add_criteria))
+        .routes(routes!(risk::assets, risk::add_asset))
+        .routes(routes!(risk::issues, risk::add_issue))
+        .routes(routes!(risk::list, risk::create))
+        .routes(routes!(risk::get, risk::update))
+        .routes(routes!(risk::link_advisory))
+        .routes(routes!(risk::reviews))
+        .routes(routes!(risk::close_review))
         .split_for_parts()
 }
