@@ -4,40 +4,10 @@
 //! is a failure (CI installs it).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use fantoccini::Locator;
-use kyoyu_core::{Core, CoreConfig, SystemClock, demo};
-use kyoyu_test_support::TestDb;
-use kyoyu_web::{AppState, WebConfig};
 
 mod common;
-use common::browser::{artifacts, browser, chromedriver, log_in, shot};
-
-/// The service with the demo world on a fresh SQLite database, on a free port.
-async fn boot() -> (TestDb, String) {
-    let db = TestDb::sqlite().await.unwrap();
-    let core = Core::new(
-        db.store.clone(),
-        Arc::new(SystemClock),
-        CoreConfig::default(),
-    )
-    .await
-    .unwrap();
-    demo::ensure(&core).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let state = AppState::new(
-        core,
-        WebConfig {
-            demo: true,
-            ..WebConfig::default()
-        },
-    );
-    tokio::spawn(kyoyu_web::serve(listener, state, std::future::pending()));
-    (db, base)
-}
+use common::browser::{arrived, artifacts, boot, browser, chromedriver, log_in, shot, text_of};
 
 #[tokio::test]
 async fn a_demo_user_logs_in_with_a_real_browser() {
@@ -151,38 +121,6 @@ async fn a_demo_user_logs_in_with_a_real_browser() {
     assert_eq!(notice, "ログアウトしました。");
     c.close().await.unwrap();
     db.cleanup().await;
-}
-
-/// Waits until the page a form posted to has loaded (the redirect carries `done=<what>`), so
-/// that nothing is looked up on the page being left.
-async fn arrived(c: &fantoccini::Client, done: &str) {
-    let needle = format!("done={done}");
-    for _ in 0..100 {
-        let at = c
-            .current_url()
-            .await
-            .map(|u| u.to_string())
-            .unwrap_or_default();
-        let ready = c
-            .execute("return document.readyState", vec![])
-            .await
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned));
-        if at.contains(&needle) && ready.as_deref() == Some("complete") {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("never arrived at a page with {needle}");
-}
-
-async fn text_of(c: &fantoccini::Client, css: &str) -> String {
-    c.find(Locator::Css(css))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
 }
 
 #[tokio::test]

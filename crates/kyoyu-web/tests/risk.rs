@@ -339,6 +339,21 @@ async fn an_operator_walks_the_risk_process_of_the_handbook() {
         )
         .await;
         assert_eq!(r["state"], "treating", "[{label}] {r}");
+        // Internal monitoring: an action past its due date and not done is counted.
+        let mut actions = r["treatment"]["actions"].clone();
+        actions[0]["due_on"] = json!("2026-01-15");
+        let r = patch_ok(&app, &op, id, json!({ "actions": actions })).await;
+        assert_eq!(r["overdue_actions"], 1, "[{label}] {r}");
+        actions[0]["state"] = json!("done");
+        let r = patch_ok(&app, &op, id, json!({ "actions": actions })).await;
+        assert_eq!(
+            (
+                r["overdue_actions"].as_i64(),
+                r["treatment"]["actions"][0]["state"].as_str()
+            ),
+            (Some(0), Some("done")),
+            "[{label}] {r}"
+        );
         let r = patch_ok(
             &app,
             &op,

@@ -28,7 +28,7 @@ fn yes_no(b: bool) -> String {
 }
 
 /// RFC 3339 as JST to the minute, as the pages show times.
-pub(super) fn jst(ts: &str) -> String {
+pub(crate) fn jst(ts: &str) -> String {
     let zone = chrono::FixedOffset::east_opt(9 * 3600);
     match (chrono::DateTime::parse_from_rfc3339(ts), zone) {
         (Ok(t), Some(z)) => t.with_timezone(&z).format("%Y/%m/%d %H:%M").to_string(),

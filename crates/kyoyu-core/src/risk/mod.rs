@@ -5,6 +5,7 @@
 
 mod assets;
 mod criteria;
+mod export;
 mod patch;
 mod records;
 mod reviews;
@@ -13,6 +14,7 @@ mod risks;
 use kyoyu_domain::messages::Msg;
 use kyoyu_domain::policy::risk::{RiskOwner, risk_owner};
 
+pub use export::requirements;
 pub use records::{
     Action, Asset, AssetService, Considerations, CriteriaVersion, CriteriaView, EvaluationRecord,
     HistoryEntry, Issue, Level, NewAsset, NewIssue, NewRisk, Residual, ReviewView, RiskPatch,

@@ -35,8 +35,9 @@ fn required_reason(field: &str, v: &Verdict) -> Result<String> {
     Ok(reason)
 }
 
-fn plan(req: TreatmentRequest, at: String) -> Result<TreatmentPlan> {
-    list_len("treatment.actions", &req.actions)?;
+/// A checked plan; `actions_field` names the list of actions in errors.
+fn plan(req: TreatmentRequest, at: String, actions_field: &str) -> Result<TreatmentPlan> {
+    list_len(actions_field, &req.actions)?;
     list_len("treatment.requirements", &req.requirements)?;
     let c = req.considerations;
     let considerations = super::Considerations {
@@ -54,8 +55,8 @@ fn plan(req: TreatmentRequest, at: String) -> Result<TreatmentPlan> {
         .enumerate()
         .map(|(i, a)| {
             Ok(Action {
-                title: title(&format!("treatment.actions[{i}].title"), &a.title)?,
-                owner: text(&format!("treatment.actions[{i}].owner"), &a.owner)?,
+                title: title(&format!("{actions_field}[{i}].title"), &a.title)?,
+                owner: text(&format!("{actions_field}[{i}].owner"), &a.owner)?,
                 ..a
             })
         })
@@ -304,10 +305,30 @@ impl Core {
                     Msg::new("invalid.treatment_needs_treat"),
                 ));
             }
-            let plan = plan(req, self.now_ts())?;
+            let plan = plan(req, self.now_ts(), "treatment.actions")?;
             history.push(("treatment", serde_json::json!({ "treatment": plan })));
             rec.treatment = Some(plan);
             rec.residual = None;
+        }
+        if let Some(actions) = p.actions {
+            let Some(t) = rec.treatment.as_mut() else {
+                return Err(CoreError::invalid(
+                    "actions",
+                    Msg::new("invalid.actions_without_treatment"),
+                ));
+            };
+            let checked = plan(
+                TreatmentRequest {
+                    option: t.option,
+                    considerations: t.considerations.clone(),
+                    actions,
+                    requirements: t.requirements.clone(),
+                },
+                t.chosen_at.clone(),
+                "actions",
+            )?;
+            history.push(("actions", serde_json::json!({ "actions": checked.actions })));
+            t.actions = checked.actions;
         }
         if let Some(level) = p.residual {
             if rec

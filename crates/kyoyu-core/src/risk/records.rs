@@ -378,6 +378,8 @@ pub struct RiskView {
     pub review_on: Option<NaiveDate>,
     /// The review date or the watch date has passed.
     pub review_due: bool,
+    /// Actions of the plan past their due date and not done (internal monitoring, Ⅱ.6).
+    pub overdue_actions: usize,
     /// Open review tasks of the risk.
     pub open_reviews: usize,
     pub created_at: String,
@@ -418,6 +420,9 @@ pub struct RiskPatch {
     #[serde(rename = "override")]
     pub override_: Option<Verdict>,
     pub treatment: Option<TreatmentRequest>,
+    /// The plan's actions as they stand now (their states, owners, due dates), keeping the
+    /// treatment chosen.
+    pub actions: Option<Vec<Action>>,
     /// The level expected after the treatment, for re-evaluation (5.1.5).
     pub residual: Option<Level>,
 }

@@ -196,6 +196,15 @@ impl Core {
             rare_and_severe: kyoyu_domain::risk::rare_and_severe(rec.damage, rec.likelihood),
             review_due: rec.review_on.is_some_and(|r| r <= today)
                 || rec.watch_on.is_some_and(|w| w <= today),
+            overdue_actions: rec.treatment.as_ref().map_or(0, |t| {
+                t.actions
+                    .iter()
+                    .filter(|a| {
+                        a.state != kyoyu_domain::risk::ActionState::Done
+                            && a.due_on.is_some_and(|d| d < today)
+                    })
+                    .count()
+            }),
             open_reviews,
             title: rec.title,
             asset_ids: rec.asset_ids,

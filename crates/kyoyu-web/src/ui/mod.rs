@@ -9,6 +9,7 @@ mod documents;
 mod pages;
 mod report_form;
 pub(crate) mod reports;
+mod risk;
 mod saved_searches;
 mod search;
 mod statistics;
@@ -431,7 +432,24 @@ fn table(max_upload_bytes: usize) -> Vec<Route> {
             GET,
             get(statistics::statistics_csv),
         ),
-        ("/risk", GET, get(pages::coming_risk)),
+        ("/risk", GET, get(risk::register)),
+        (
+            "/risk/criteria",
+            GET_POST,
+            get(risk::criteria_page).post(risk::add_criteria),
+        ),
+        ("/risk/report", GET, get(risk::report)),
+        ("/risk/risks.csv", GET, get(risk::register_csv)),
+        ("/risk/risks", POST, post(risk::create)),
+        (
+            "/risk/risks/{id}",
+            GET_POST,
+            get(risk::risk_page).post(risk::update),
+        ),
+        ("/risk/risks/{id}/reviews", POST, post(risk::link_advisory)),
+        ("/risk/reviews/{id}/close", POST, post(risk::close_review)),
+        ("/risk/assets", POST, post(risk::add_asset)),
+        ("/risk/issues", POST, post(risk::add_issue)),
         ("/account", GET, get(account::page)),
         ("/account/password", POST, post(account::password)),
         ("/account/totp/begin", POST, post(account::totp_begin)),

@@ -1,4 +1,4 @@
-//! Login, logout, home, the organisation directory, and placeholders for what is coming.
+//! Login, logout, home and the organisation directory.
 
 use askama::Template;
 use axum::Form;
@@ -13,7 +13,7 @@ use kyoyu_domain::messages::{Locale, t};
 use rand::RngCore;
 use serde::Deserialize;
 
-use super::{Chrome, JA, L, MessageTpl, core_error_page, error_page, render};
+use super::{Chrome, JA, L, core_error_page, error_page, render};
 use crate::AppState;
 use crate::auth::{DEVICE_COOKIE, LOGIN_CSRF_COOKIE, PageAuth, SESSION_COOKIE, csrf_ok};
 use crate::client::ClientAddr;
@@ -308,19 +308,4 @@ pub async fn orgs(State(state): State<AppState>, auth: PageAuth) -> Response {
         orgs,
     };
     render(StatusCode::OK, &tpl)
-}
-
-async fn coming(state: AppState, auth: PageAuth, active: &'static str, key: &str) -> Response {
-    let tpl = MessageTpl {
-        l: JA,
-        chrome: Chrome::for_session(&state, &auth.session, active).await,
-        heading: t(Locale::Ja, key).to_owned(),
-        message: t(Locale::Ja, "nav.coming").to_owned(),
-        details: Vec::new(),
-    };
-    render(StatusCode::OK, &tpl)
-}
-
-pub async fn coming_risk(State(state): State<AppState>, auth: PageAuth) -> Response {
-    coming(state, auth, "risk", "nav.risk").await
 }

@@ -1,0 +1,711 @@
+//! The pages that read the register.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use kyoyu_core::risk::{Asset, CriteriaView, Issue, ReviewView, RiskView};
+use kyoyu_domain::risk::{
+    ActionState, AssetKind, Damage, IssueSource, Likelihood, Priority, RiskDecision, RiskState,
+    Treatment,
+};
+use kyoyu_domain::{Cause, EventClass};
+use serde::Deserialize;
+
+use super::heatmap::heat_map;
+use super::{Line, inherent, line, residual};
+use crate::AppState;
+use crate::auth::PageAuth;
+use crate::ui::widgets::{Opt, OptGroup, opts, path_id, show_time, t_ja};
+use crate::ui::{Chrome, JA, L, core_error_page, render};
+
+/// What the register page and the report read.
+struct Register {
+    criteria: CriteriaView,
+    risks: Vec<RiskView>,
+    assets: Vec<Asset>,
+    issues: Vec<Issue>,
+    reviews: Vec<ReviewView>,
+}
+
+async fn load(state: &AppState, auth: &PageAuth) -> Result<Register, Response> {
+    let core = &state.core;
+    let s = &auth.session;
+    let run = async {
+        Ok::<_, kyoyu_core::CoreError>(Register {
+            criteria: core.risk_criteria(s).await?,
+            risks: core.risks(s).await?,
+            assets: core.risk_assets(s).await?,
+            issues: core.risk_issues(s).await?,
+            reviews: core.risk_reviews(s, false).await?,
+        })
+    };
+    run.await.map_err(core_error_page)
+}
+
+/// One step of the process (図表2) with where the register stands in it.
+pub struct Step {
+    pub name: &'static str,
+    pub status: String,
+    pub todo: bool,
+}
+
+fn steps(r: &Register) -> Vec<Step> {
+    let count = |s: RiskState| r.risks.iter().filter(|x| x.state == s).count();
+    let n = |key: &str, v: usize| format!("{}: {v}", t_ja(key));
+    let context = match r.criteria.version {
+        Some(v) => format!(
+            "{} / {}",
+            kyoyu_domain::messages::ja("risk.criteria_version", &[("version", &v.to_string())]),
+            n("risk.assets", r.assets.len())
+        ),
+        None => t_ja("risk.no_criteria_short").to_owned(),
+    };
+    vec![
+        Step {
+            name: t_ja("risk.step_context"),
+            status: context,
+            todo: r.criteria.version.is_none() || r.assets.is_empty(),
+        },
+        Step {
+            name: t_ja("risk.step_identify"),
+            status: format!(
+                "{} / {}",
+                n("risk.issues", r.issues.len()),
+                n("risk.risks", r.risks.len())
+            ),
+            todo: r.risks.is_empty(),
+        },
+        Step {
+            name: t_ja("risk.step_analyse"),
+            status: n(
+                "risk.impact_written",
+                r.risks.iter().filter(|x| !x.impact.is_empty()).count(),
+            ),
+            todo: r.risks.iter().any(|x| x.impact.is_empty()),
+        },
+        Step {
+            name: t_ja("risk.step_evaluate"),
+            status: n(
+                "risk_state.awaiting_decision",
+                count(RiskState::AwaitingDecision),
+            ),
+            todo: count(RiskState::AwaitingDecision) > 0,
+        },
+        Step {
+            name: t_ja("risk.step_treat"),
+            status: format!(
+                "{} / {}",
+                n("risk_state.to_treat", count(RiskState::ToTreat)),
+                n("risk_state.treating", count(RiskState::Treating))
+            ),
+            todo: count(RiskState::ToTreat) + count(RiskState::Treating) > 0,
+        },
+        Step {
+            name: t_ja("risk.step_monitor"),
+            status: format!(
+                "{} / {} / {}",
+                n("risk.open_reviews", r.reviews.len()),
+                n(
+                    "risk.flag_reevaluate",
+                    r.risks.iter().filter(|x| x.needs_reevaluation).count()
+                ),
+                n(
+                    "risk.flag_overdue",
+                    r.risks.iter().map(|x| x.overdue_actions).sum()
+                )
+            ),
+            todo: !r.reviews.is_empty()
+                || r.risks
+                    .iter()
+                    .any(|x| x.needs_reevaluation || x.overdue_actions > 0),
+        },
+    ]
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct RegisterParams {
+    pub state: String,
+    pub priority: String,
+    /// `priority` (default), `level`, `updated`.
+    pub sort: String,
+    pub done: String,
+}
+
+#[derive(Template)]
+#[template(path = "risk_register.html")]
+struct RegisterTpl {
+    l: L,
+    chrome: Chrome,
+    notice: Option<String>,
+    criteria_line: String,
+    steps: Vec<Step>,
+    reviews: Vec<ReviewLine>,
+    inherent_map: String,
+    residual_map: String,
+    lines: Vec<Line>,
+    total: usize,
+    states: Vec<(String, String, bool)>,
+    priorities: Vec<(String, String, bool)>,
+    sorts: Vec<(String, String, bool)>,
+    csv: String,
+    // The new-risk form.
+    events: Vec<Opt>,
+    causes: Vec<Opt>,
+    damages: Vec<Opt>,
+    likelihoods: Vec<Opt>,
+    assets: Vec<(i64, String)>,
+    issues: Vec<(i64, String)>,
+    // The new-asset and new-issue forms.
+    kinds: Vec<Opt>,
+    services: Vec<OptGroup>,
+    sources: Vec<Opt>,
+    asset_lines: Vec<(String, String, String)>,
+    issue_lines: Vec<(String, String, String)>,
+}
+
+pub struct ReviewLine {
+    pub id: i64,
+    pub risk_id: i64,
+    pub risk_title: String,
+    pub reason: String,
+    pub advisory: String,
+    pub opened: String,
+}
+
+fn review_line(r: &ReviewView) -> ReviewLine {
+    ReviewLine {
+        id: r.id,
+        risk_id: r.risk_id,
+        risk_title: r.risk_title.clone(),
+        reason: r.reason.label().to_owned(),
+        advisory: r
+            .advisory_number
+            .clone()
+            .or_else(|| r.advisory_id.map(|a| format!("#{a}")))
+            .unwrap_or_default(),
+        opened: show_time(&r.opened_at),
+    }
+}
+
+fn choices(all: Vec<(String, String)>, chosen: &str) -> Vec<(String, String, bool)> {
+    all.into_iter()
+        .map(|(c, l)| {
+            let on = c == chosen;
+            (c, l, on)
+        })
+        .collect()
+}
+
+pub(super) fn notice_of(done: &str) -> Option<String> {
+    let key = format!("risk.done_{done}");
+    kyoyu_domain::messages::has(kyoyu_domain::messages::Locale::Ja, &key)
+        .then(|| t_ja(&key).to_owned())
+}
+
+fn sorted(mut risks: Vec<RiskView>, p: &RegisterParams) -> Vec<RiskView> {
+    risks.retain(|r| {
+        (p.state.is_empty() || r.state.code() == p.state)
+            && (p.priority.is_empty() || r.priority.code() == p.priority)
+    });
+    match p.sort.as_str() {
+        "updated" => risks.sort_by(|a, b| b.updated_at.cmp(&a.updated_at)),
+        "level" => risks.sort_by_key(|r| {
+            let (d, l) = residual(r);
+            std::cmp::Reverse((d.rank() + l.rank(), d.rank()))
+        }),
+        _ => risks.sort_by_key(|r| (r.priority, std::cmp::Reverse(r.id))),
+    }
+    risks
+}
+
+fn service_groups(state: &AppState) -> Vec<OptGroup> {
+    state
+        .core
+        .reference()
+        .sectors
+        .iter()
+        .filter(|s| !s.services.is_empty())
+        .map(|s| OptGroup {
+            label: s.name_ja.clone(),
+            options: s
+                .services
+                .iter()
+                .map(|v| Opt {
+                    code: v.code.clone(),
+                    label: v.name_ja.clone(),
+                    help: v.sml_ja.clone(),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// `/risk`: the register.
+pub async fn register(
+    State(state): State<AppState>,
+    auth: PageAuth,
+    params: Result<Query<RegisterParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let p = params.map(|Query(p)| p).unwrap_or_default();
+    let r = match load(&state, &auth).await {
+        Ok(r) => r,
+        Err(page) => return page,
+    };
+    let current = r.criteria.current.as_ref().map(|c| &c.criteria);
+    let criteria_line = match &r.criteria.current {
+        Some(c) => kyoyu_domain::messages::ja(
+            "risk.criteria_in_force",
+            &[
+                ("version", &c.version.to_string()),
+                ("at", &show_time(&c.created_at)),
+            ],
+        ),
+        None => t_ja("risk.no_criteria").to_owned(),
+    };
+    let inherent_levels: Vec<_> = r.risks.iter().map(inherent).collect();
+    let residual_levels: Vec<_> = r.risks.iter().map(residual).collect();
+    let total = r.risks.len();
+    let steps = steps(&r);
+    let lines = sorted(r.risks.clone(), &p).iter().map(line).collect();
+    let tpl = RegisterTpl {
+        l: JA,
+        chrome: Chrome::for_session(&state, &auth.session, "risk").await,
+        notice: notice_of(&p.done),
+        criteria_line,
+        steps,
+        reviews: r.reviews.iter().map(review_line).collect(),
+        inherent_map: heat_map(
+            "heat-inherent",
+            t_ja("risk.map_inherent"),
+            &inherent_levels,
+            current,
+        ),
+        residual_map: heat_map(
+            "heat-residual",
+            t_ja("risk.map_residual"),
+            &residual_levels,
+            current,
+        ),
+        lines,
+        total,
+        states: choices(
+            RiskState::ALL
+                .iter()
+                .map(|s| (s.code().to_owned(), s.label().to_owned()))
+                .collect(),
+            &p.state,
+        ),
+        priorities: choices(
+            Priority::ALL
+                .iter()
+                .map(|s| (s.code().to_owned(), s.label().to_owned()))
+                .collect(),
+            &p.priority,
+        ),
+        sorts: choices(
+            ["priority", "level", "updated"]
+                .iter()
+                .map(|s| (s.to_string(), t_ja(&format!("risk.sort_{s}")).to_owned()))
+                .collect(),
+            &p.sort,
+        ),
+        csv: "/risk/risks.csv".to_owned(),
+        events: opts(EventClass::ALL, |v| v.code(), |v| v.label()),
+        causes: opts(Cause::ALL, |v| v.code(), |v| v.label()),
+        damages: opts(Damage::ALL, |v| v.code(), |v| v.label()),
+        likelihoods: opts(Likelihood::ALL, |v| v.code(), |v| v.label()),
+        assets: r.assets.iter().map(|a| (a.id, a.name.clone())).collect(),
+        issues: r.issues.iter().map(|i| (i.id, i.title.clone())).collect(),
+        kinds: opts(AssetKind::ALL, |v| v.code(), |v| v.label()),
+        services: service_groups(&state),
+        sources: opts(IssueSource::ALL, |v| v.code(), |v| v.label()),
+        asset_lines: r
+            .assets
+            .iter()
+            .map(|a| {
+                (
+                    a.name.clone(),
+                    a.kind.label().to_owned(),
+                    a.services
+                        .iter()
+                        .map(|s| s.name.clone())
+                        .collect::<Vec<_>>()
+                        .join(t_ja("common.list_separator")),
+                )
+            })
+            .collect(),
+        issue_lines: r
+            .issues
+            .iter()
+            .map(|i| {
+                (
+                    i.title.clone(),
+                    i.source.label().to_owned(),
+                    i.advisory_id.map(|a| format!("#{a}")).unwrap_or_default(),
+                )
+            })
+            .collect(),
+    };
+    render(StatusCode::OK, &tpl)
+}
+
+#[derive(Template)]
+#[template(path = "risk_view.html")]
+struct RiskTpl {
+    l: L,
+    chrome: Chrome,
+    notice: Option<String>,
+    r: RiskView,
+    line: Line,
+    has_criteria: bool,
+    assets: Vec<String>,
+    causes: Vec<String>,
+    history: Vec<(String, String, String)>,
+    reviews: Vec<ReviewLine>,
+    treatments: Vec<Opt>,
+    damages: Vec<Opt>,
+    likelihoods: Vec<Opt>,
+    treatment: String,
+    decisions: Vec<Opt>,
+    action_states: Vec<Opt>,
+}
+
+/// A history entry in words: its kind, and what it recorded.
+fn history_line(h: &kyoyu_core::risk::HistoryEntry) -> (String, String, String) {
+    let key = format!("risk.history_{}", h.kind);
+    let kind = if kyoyu_domain::messages::has(kyoyu_domain::messages::Locale::Ja, &key) {
+        t_ja(&key).to_owned()
+    } else {
+        h.kind.clone()
+    };
+    let e = h
+        .detail
+        .get("evaluation")
+        .or_else(|| h.detail.get("residual").and_then(|r| r.get("evaluation")));
+    let mut what = Vec::new();
+    if let Some(e) = e {
+        let code = |k: &str| e.get(k).and_then(|v| v.as_str()).unwrap_or("");
+        if let Some(d) = RiskDecision::from_code(code("decision")) {
+            what.push(d.label().to_owned());
+        }
+        if let Some(r) = kyoyu_domain::risk::DecisionRule::from_code(code("rule")) {
+            what.push(r.label().to_owned());
+        }
+        if let Some(v) = e.get("criteria_version").and_then(|v| v.as_i64()) {
+            what.push(kyoyu_domain::messages::ja(
+                "risk.criteria_version",
+                &[("version", &v.to_string())],
+            ));
+        }
+        if let Some(reason) = e.get("reason").and_then(|v| v.as_str()) {
+            what.push(reason.to_owned());
+        }
+    }
+    let level = |v: &serde_json::Value| {
+        let d = v
+            .get("damage")
+            .and_then(|x| x.as_str())
+            .and_then(Damage::from_code);
+        let l = v
+            .get("likelihood")
+            .and_then(|x| x.as_str())
+            .and_then(Likelihood::from_code);
+        d.zip(l)
+            .map(|(d, l)| format!("{} × {}", d.label(), l.label()))
+    };
+    if let Some(x) = level(&h.detail).or_else(|| h.detail.get("residual").and_then(level)) {
+        what.insert(0, x);
+    }
+    if let Some(t) = h
+        .detail
+        .get("treatment")
+        .and_then(|t| t.get("option"))
+        .and_then(|o| o.as_str())
+        .and_then(Treatment::from_code)
+    {
+        what.push(t.label().to_owned());
+    }
+    if let Some(n) = h.detail.get("note").and_then(|v| v.as_str()) {
+        what.push(n.to_owned());
+    }
+    (show_time(&h.at), kind, what.join(" / "))
+}
+
+/// `/risk/risks/{id}`: one risk, its history and the forms of each step.
+pub async fn risk_page(
+    State(state): State<AppState>,
+    auth: PageAuth,
+    Path(id): Path<String>,
+    params: Result<Query<RegisterParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let id: i64 = match path_id(&id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let s = &auth.session;
+    let r = match state.core.risk(s, id).await {
+        Ok(r) => r,
+        Err(e) => return core_error_page(e),
+    };
+    let (criteria, assets, reviews) = match (
+        state.core.risk_criteria(s).await,
+        state.core.risk_assets(s).await,
+        state.core.risk_reviews(s, true).await,
+    ) {
+        (Ok(c), Ok(a), Ok(v)) => (c, a, v),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return core_error_page(e),
+    };
+    let history = r
+        .history
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .map(history_line)
+        .collect();
+    let tpl = RiskTpl {
+        l: JA,
+        chrome: Chrome::for_session(&state, s, "risk").await,
+        notice: notice_of(&params.map(|Query(p)| p.done).unwrap_or_default()),
+        line: line(&r),
+        has_criteria: criteria.version.is_some(),
+        assets: assets
+            .iter()
+            .filter(|a| r.asset_ids.contains(&a.id))
+            .map(|a| a.name.clone())
+            .collect(),
+        causes: r.causes.iter().map(|c| c.label().to_owned()).collect(),
+        history,
+        reviews: reviews
+            .iter()
+            .filter(|v| v.risk_id == id && v.closed_at.is_none())
+            .map(review_line)
+            .collect(),
+        treatments: opts(Treatment::ALL, |v| v.code(), |v| v.label()),
+        damages: opts(Damage::ALL, |v| v.code(), |v| v.label()),
+        likelihoods: opts(Likelihood::ALL, |v| v.code(), |v| v.label()),
+        treatment: r
+            .treatment
+            .as_ref()
+            .map(|t| t.option.label().to_owned())
+            .unwrap_or_default(),
+        decisions: [RiskDecision::Treat, RiskDecision::Accept]
+            .iter()
+            .map(|d| Opt {
+                code: d.code().to_owned(),
+                label: d.label().to_owned(),
+                help: String::new(),
+            })
+            .collect(),
+        action_states: opts(ActionState::ALL, |v| v.code(), |v| v.label()),
+        r,
+    };
+    render(StatusCode::OK, &tpl)
+}
+
+/// One select of the matrix: its field name, the decision chosen, its label.
+type Cell = (String, String, String);
+
+#[derive(Template)]
+#[template(path = "risk_criteria.html")]
+struct CriteriaTpl {
+    l: L,
+    chrome: Chrome,
+    notice: Option<String>,
+    view: CriteriaView,
+    /// Each version's number and when it was written.
+    versions: Vec<(i64, String)>,
+    /// The matrix of the form: each damage (large first) with each likelihood's select.
+    cells: Vec<(String, Vec<Cell>)>,
+    likelihood_labels: Vec<String>,
+    damages: Vec<Opt>,
+    likelihoods: Vec<Opt>,
+    decisions: Vec<Opt>,
+    evaluation: String,
+    impact: String,
+    acceptance: String,
+    damage_from: String,
+    likelihood_from: String,
+    frequency_from: String,
+    review_on: String,
+}
+
+/// `/risk/criteria`: the criteria in force, their versions, and the form of a new version
+/// (filled with the one in force).
+pub async fn criteria_page(
+    State(state): State<AppState>,
+    auth: PageAuth,
+    params: Result<Query<RegisterParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let view = match state.core.risk_criteria(&auth.session).await {
+        Ok(v) => v,
+        Err(e) => return core_error_page(e),
+    };
+    let c = view
+        .current
+        .as_ref()
+        .map(|c| c.criteria.clone())
+        .unwrap_or_default();
+    let cells = Damage::ALL
+        .iter()
+        .rev()
+        .map(|d| {
+            (
+                d.label().to_owned(),
+                Likelihood::ALL
+                    .iter()
+                    .map(|l| {
+                        (
+                            format!("cell_{}_{}", d.code(), l.code()),
+                            c.matrix.at(*d, *l).code().to_owned(),
+                            format!("{} × {}", d.label(), l.label()),
+                        )
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
+    let tpl = CriteriaTpl {
+        l: JA,
+        chrome: Chrome::for_session(&state, &auth.session, "risk").await,
+        notice: notice_of(&params.map(|Query(p)| p.done).unwrap_or_default()),
+        cells,
+        likelihood_labels: Likelihood::ALL
+            .iter()
+            .map(|l| l.label().to_owned())
+            .collect(),
+        damages: opts(Damage::ALL, |v| v.code(), |v| v.label()),
+        likelihoods: opts(Likelihood::ALL, |v| v.code(), |v| v.label()),
+        decisions: [RiskDecision::Treat, RiskDecision::Accept]
+            .iter()
+            .map(|d| Opt {
+                code: d.code().to_owned(),
+                label: d.label().to_owned(),
+                help: String::new(),
+            })
+            .collect(),
+        evaluation: c.evaluation.join("\n"),
+        impact: c.impact.join("\n"),
+        acceptance: c.acceptance.join("\n"),
+        damage_from: c
+            .treat_damage_from
+            .map(|d| d.code().to_owned())
+            .unwrap_or_default(),
+        likelihood_from: c
+            .treat_likelihood_from
+            .map(|d| d.code().to_owned())
+            .unwrap_or_default(),
+        frequency_from: c
+            .treat_frequency_from
+            .map(|n| n.to_string())
+            .unwrap_or_default(),
+        review_on: c.review_on.map(|d| d.to_string()).unwrap_or_default(),
+        versions: view
+            .versions
+            .iter()
+            .map(|v| (v.version, show_time(&v.created_at)))
+            .collect(),
+        view,
+    };
+    render(StatusCode::OK, &tpl)
+}
+
+#[derive(Template)]
+#[template(path = "risk_report.html")]
+struct ReportTpl {
+    l: L,
+    chrome: Chrome,
+    org: String,
+    printed: String,
+    criteria_line: String,
+    awaiting: Vec<Line>,
+    to_treat: Vec<Line>,
+    rare: Vec<Line>,
+    overridden: Vec<(Line, String)>,
+    accepted: Vec<Line>,
+    requirements: Vec<(String, String)>,
+    reviews: Vec<ReviewLine>,
+    inherent_map: String,
+    residual_map: String,
+}
+
+/// `/risk/report`: the report for management (経営層), to print: what awaits their decision
+/// first, then what is to be treated, what was decided against the criteria, what is accepted,
+/// and the security requirements the plans yield.
+pub async fn report(State(state): State<AppState>, auth: PageAuth) -> Response {
+    let r = match load(&state, &auth).await {
+        Ok(r) => r,
+        Err(page) => return page,
+    };
+    let current = r.criteria.current.as_ref().map(|c| &c.criteria);
+    let mut risks = r.risks.clone();
+    risks.sort_by_key(|x| (x.priority, std::cmp::Reverse(x.id)));
+    let pick = |f: &dyn Fn(&RiskView) -> bool| risks.iter().filter(|x| f(x)).map(line).collect();
+    let chrome = Chrome::for_session(&state, &auth.session, "risk").await;
+    let tpl = ReportTpl {
+        l: JA,
+        org: chrome
+            .user
+            .as_ref()
+            .and_then(|u| u.org.clone())
+            .unwrap_or_default(),
+        printed: show_time(&state.core.now().to_rfc3339()),
+        criteria_line: match &r.criteria.current {
+            Some(c) => kyoyu_domain::messages::ja(
+                "risk.criteria_in_force",
+                &[
+                    ("version", &c.version.to_string()),
+                    ("at", &show_time(&c.created_at)),
+                ],
+            ),
+            None => t_ja("risk.no_criteria").to_owned(),
+        },
+        awaiting: pick(&|x| x.state == RiskState::AwaitingDecision),
+        to_treat: pick(&|x| matches!(x.state, RiskState::ToTreat | RiskState::Treating)),
+        rare: pick(&|x| x.rare_and_severe),
+        overridden: risks
+            .iter()
+            .filter(|x| x.decision_rule == kyoyu_domain::risk::DecisionRule::Override)
+            .map(|x| {
+                let why = x
+                    .residual
+                    .as_ref()
+                    .map_or(&x.evaluation, |v| &v.evaluation)
+                    .reason
+                    .clone()
+                    .unwrap_or_default();
+                (line(x), why)
+            })
+            .collect(),
+        accepted: pick(&|x| matches!(x.state, RiskState::Accepted | RiskState::Retained)),
+        requirements: risks
+            .iter()
+            .flat_map(|x| {
+                kyoyu_core::risk::requirements(x)
+                    .into_iter()
+                    .map(|q| (q, x.title.clone()))
+            })
+            .collect(),
+        reviews: r.reviews.iter().map(review_line).collect(),
+        inherent_map: heat_map(
+            "heat-inherent",
+            t_ja("risk.map_inherent"),
+            &r.risks.iter().map(inherent).collect::<Vec<_>>(),
+            current,
+        ),
+        residual_map: heat_map(
+            "heat-residual",
+            t_ja("risk.map_residual"),
+            &r.risks.iter().map(residual).collect::<Vec<_>>(),
+            current,
+        ),
+        chrome,
+    };
+    render(StatusCode::OK, &tpl)
+}
+
+/// `/risk/risks.csv`: the register as CSV (UTF-8 with BOM, for Excel).
+pub async fn register_csv(State(state): State<AppState>, auth: PageAuth) -> Response {
+    crate::ui::documents::answer(state.core.risk_register_csv(&auth.session).await)
+}
