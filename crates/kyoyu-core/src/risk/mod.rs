@@ -6,20 +6,24 @@
 mod assets;
 mod criteria;
 mod export;
+mod library;
 mod patch;
 mod records;
 mod reviews;
 mod risks;
+mod transfer;
 
 use kyoyu_domain::messages::Msg;
 use kyoyu_domain::policy::risk::{RiskOwner, risk_owner};
 
 pub use export::requirements;
+pub use library::{RiskLibrary, Threat};
 pub use records::{
     Action, Asset, AssetService, Considerations, CriteriaVersion, CriteriaView, EvaluationRecord,
     HistoryEntry, Issue, Level, NewAsset, NewIssue, NewRisk, Residual, ReviewView, RiskPatch,
     RiskView, Round, TreatmentPlan, TreatmentRequest, Verdict,
 };
+pub use transfer::{AssetEntry, FORMAT, ImportSummary, RegisterDocument, RiskEntry};
 
 use crate::auth::Session;
 use crate::{CoreError, Result};

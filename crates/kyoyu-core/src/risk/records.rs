@@ -278,9 +278,10 @@ pub struct Verdict {
     pub reason: String,
 }
 
-/// A risk as kept.
+/// A risk as kept (and as a register document carries it).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(super) struct RiskRecord {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RiskRecord {
     pub title: String,
     pub asset_ids: Vec<i64>,
     pub issue_ids: Vec<i64>,

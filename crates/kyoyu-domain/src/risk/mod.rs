@@ -4,6 +4,7 @@
 //! touch it is decided by `policy::risk`.
 
 pub mod criteria;
+pub mod library;
 pub mod life;
 
 use crate::codes::code_enum;

@@ -162,5 +162,8 @@ pub fn routes(max_upload_bytes: usize) -> (Router<AppState>, OpenApiDoc) {
         .routes(routes!(risk::link_advisory))
         .routes(routes!(risk::reviews))
         .routes(routes!(risk::close_review))
+        .routes(routes!(risk::export))
+        .routes(routes!(risk::import))
+        .routes(routes!(risk::library))
         .split_for_parts()
 }

@@ -7,8 +7,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use kyoyu_core::risk::{
-    Asset, CriteriaVersion, CriteriaView, Issue, NewAsset, NewIssue, NewRisk, ReviewView,
-    RiskPatch, RiskView,
+    Asset, CriteriaVersion, CriteriaView, ImportSummary, Issue, NewAsset, NewIssue, NewRisk,
+    RegisterDocument, ReviewView, RiskLibrary, RiskPatch, RiskView,
 };
 use kyoyu_domain::AdvisoryId;
 use kyoyu_domain::risk::Criteria;
@@ -200,4 +200,33 @@ pub async fn close_review(
         .close_risk_review(&auth.session, id, &req.note)
         .await?;
     Ok(Json(v).into_response())
+}
+
+/// The whole register as one document (`kyoyu-risk-register/1`): criteria versions, assets,
+/// issues and risks, to move to another kyoyu or keep as a copy.
+#[utoipa::path(get, operation_id = "risk_export", path = "/api/v1/risk/export", tag = "risk", security(("bearer" = [])),
+    responses((status = 200, body = RegisterDocument), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn export(State(state): State<AppState>, auth: ApiAuth) -> Result<Response, ApiError> {
+    Ok(Json(state.core.export_risk_register(&auth.session).await?).into_response())
+}
+
+/// Adds a register document to the caller's organisation's register, all or nothing: ids and
+/// criteria versions are numbered anew; links to advisories or reports the caller does not
+/// see here are dropped and counted.
+#[utoipa::path(post, operation_id = "risk_import", path = "/api/v1/risk/import", tag = "risk", security(("bearer" = [])), request_body = RegisterDocument,
+    responses((status = 201, body = ImportSummary), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn import(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+    ApiJson(req): ApiJson<RegisterDocument>,
+) -> Result<Response, ApiError> {
+    let v = state.core.import_risk_register(&auth.session, req).await?;
+    Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+/// The starter library: the causes as threat categories and event templates from the seeds.
+#[utoipa::path(get, operation_id = "risk_library", path = "/api/v1/risk/library", tag = "risk", security(("bearer" = [])),
+    responses((status = 200, body = RiskLibrary), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn library(State(state): State<AppState>, auth: ApiAuth) -> Result<Response, ApiError> {
+    Ok(Json(state.core.risk_library(&auth.session)?).into_response())
 }

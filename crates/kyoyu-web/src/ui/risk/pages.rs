@@ -5,6 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use kyoyu_core::risk::{Asset, CriteriaView, Issue, ReviewView, RiskView};
+use kyoyu_domain::risk::library::{event_template, event_templates};
 use kyoyu_domain::risk::{
     ActionState, AssetKind, Damage, IssueSource, Likelihood, Priority, RiskDecision, RiskState,
     Treatment,
@@ -131,6 +132,8 @@ pub struct RegisterParams {
     /// `priority` (default), `level`, `updated`.
     pub sort: String,
     pub done: String,
+    /// A starter-library template to fill the new-risk form with.
+    pub template: String,
 }
 
 #[derive(Template)]
@@ -150,9 +153,13 @@ struct RegisterTpl {
     priorities: Vec<(String, String, bool)>,
     sorts: Vec<(String, String, bool)>,
     csv: String,
-    // The new-risk form.
-    events: Vec<Opt>,
-    causes: Vec<Opt>,
+    // The new-risk form, filled from a template when one was chosen.
+    templates: Vec<(String, String, String)>,
+    pre_title: String,
+    pre_result: bool,
+    pre_consequence: String,
+    events: Vec<(Opt, bool)>,
+    causes: Vec<(Opt, bool)>,
     damages: Vec<Opt>,
     likelihoods: Vec<Opt>,
     assets: Vec<(i64, String)>,
@@ -269,6 +276,7 @@ pub async fn register(
     let total = r.risks.len();
     let steps = steps(&r);
     let lines = sorted(r.risks.clone(), &p).iter().map(line).collect();
+    let pre = event_template(&p.template);
     let tpl = RegisterTpl {
         l: JA,
         chrome: Chrome::for_session(&state, &auth.session, "risk").await,
@@ -312,8 +320,33 @@ pub async fn register(
             &p.sort,
         ),
         csv: "/risk/risks.csv".to_owned(),
-        events: opts(EventClass::ALL, |v| v.code(), |v| v.label()),
-        causes: opts(Cause::ALL, |v| v.code(), |v| v.label()),
+        templates: event_templates()
+            .iter()
+            .map(|t| {
+                (
+                    format!("/risk?template={}#new-risk", t.code),
+                    t.title.clone(),
+                    t.origin.clone(),
+                )
+            })
+            .collect(),
+        pre_title: pre.map(|t| t.title.clone()).unwrap_or_default(),
+        pre_result: pre.is_some_and(|t| t.approach == kyoyu_domain::risk::Approach::Result),
+        pre_consequence: pre.map(|t| t.consequence.clone()).unwrap_or_default(),
+        events: opts(EventClass::ALL, |v| v.code(), |v| v.label())
+            .into_iter()
+            .map(|o| {
+                let on = pre.is_some_and(|t| t.event.code() == o.code);
+                (o, on)
+            })
+            .collect(),
+        causes: opts(Cause::ALL, |v| v.code(), |v| v.label())
+            .into_iter()
+            .map(|o| {
+                let on = pre.is_some_and(|t| t.causes.iter().any(|c| c.code() == o.code));
+                (o, on)
+            })
+            .collect(),
         damages: opts(Damage::ALL, |v| v.code(), |v| v.label()),
         likelihoods: opts(Likelihood::ALL, |v| v.code(), |v| v.label()),
         assets: r.assets.iter().map(|a| (a.id, a.name.clone())).collect(),
