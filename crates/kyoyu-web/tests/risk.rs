@@ -659,6 +659,18 @@ async fn a_register_moves_as_one_document_all_or_nothing() {
             json!({ "residual": { "damage": "small", "likelihood": "low" } }),
         )
         .await;
+        let (s, e) = app
+            .post(
+                "/api/v1/risk/risks",
+                &op,
+                json!({ "title": "x", "event": "other", "damage": "small", "likelihood": "low", "frequency_per_year": 100_001 }),
+            )
+            .await;
+        assert_eq!(
+            (s, e["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("frequency_per_year")),
+            "[{label}] {e}"
+        );
         let (s, doc) = app.get("/api/v1/risk/export", Some(&op)).await;
         assert_eq!(s, StatusCode::OK, "[{label}] {doc}");
         assert_eq!(doc["format"], "kyoyu-risk-register/1");

@@ -79,3 +79,17 @@ fn list_len<T>(field: &str, v: &[T]) -> Result<()> {
 fn corrupt(e: serde_json::Error) -> CoreError {
     CoreError::internal(format!("stored risk record: {e}"))
 }
+
+/// A frequency within what the schema documents.
+fn frequency(field: &str, v: Option<u32>) -> Result<Option<u32>> {
+    use kyoyu_domain::risk::criteria::MAX_FREQUENCY;
+    match v {
+        Some(f) if f > MAX_FREQUENCY => Err(CoreError::invalid(
+            field,
+            Msg::new("invalid.between")
+                .arg("min", 0)
+                .arg("max", MAX_FREQUENCY),
+        )),
+        v => Ok(v),
+    }
+}

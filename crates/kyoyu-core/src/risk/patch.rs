@@ -11,7 +11,7 @@ use super::records::RiskRecord;
 use super::risks::decided;
 use super::{
     Action, EvaluationRecord, Residual, RiskPatch, RiskView, Round, TreatmentPlan,
-    TreatmentRequest, Verdict, corrupt, list_len, owner, text, title,
+    TreatmentRequest, Verdict, corrupt, frequency, list_len, owner, text, title,
 };
 use crate::auth::Session;
 use crate::{Core, CoreError, Result};
@@ -139,6 +139,7 @@ impl Core {
     /// Applies a patch to a risk of the caller's organisation.
     pub async fn update_risk(&self, s: &Session, id: i64, p: RiskPatch) -> Result<RiskView> {
         let owner = owner(s)?;
+        frequency("frequency_per_year", p.frequency_per_year)?;
         let mut tx = self.store.begin().await?;
         let d = tx
             .risk(&owner, id)

@@ -145,7 +145,7 @@ pub struct NewRisk {
     pub likelihood: Likelihood,
     /// How many times a year it happens (4.1.1: frequent small damages accumulate).
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 100_000))]
     pub frequency_per_year: Option<u32>,
     /// The concrete impact on the business (3.2).
     #[serde(default)]
@@ -292,6 +292,7 @@ pub struct RiskRecord {
     pub impact: String,
     pub damage: Damage,
     pub likelihood: Likelihood,
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 100_000))]
     pub frequency_per_year: Option<u32>,
     pub evaluation: EvaluationRecord,
     pub priority: Priority,
@@ -407,7 +408,7 @@ pub struct RiskPatch {
     pub impact: Option<String>,
     pub damage: Option<Damage>,
     pub likelihood: Option<Likelihood>,
-    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 100_000))]
     pub frequency_per_year: Option<u32>,
     pub priority: Option<Priority>,
     pub watch_on: Option<NaiveDate>,

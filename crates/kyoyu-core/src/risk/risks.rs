@@ -12,7 +12,8 @@ use kyoyu_store::{RiskColumns, RiskDoc, Tx};
 
 use super::records::RiskRecord;
 use super::{
-    EvaluationRecord, HistoryEntry, NewRisk, RiskView, corrupt, list_len, owner, text, title,
+    EvaluationRecord, HistoryEntry, NewRisk, RiskView, corrupt, frequency, list_len, owner, text,
+    title,
 };
 use crate::auth::Session;
 use crate::{Core, CoreError, Result};
@@ -116,6 +117,7 @@ impl Core {
         let mut causes = new.causes.clone();
         causes.sort();
         causes.dedup();
+        frequency("frequency_per_year", new.frequency_per_year)?;
         let mut tx = self.store.begin().await?;
         self.check_links(&mut tx, &owner, &new.asset_ids, &new.issue_ids)
             .await?;

@@ -229,6 +229,10 @@ impl Core {
             rec.title = title(&format!("risks[{i}].title"), &rec.title)?;
             rec.consequence = text(&format!("risks[{i}].consequence"), &rec.consequence)?;
             rec.impact = text(&format!("risks[{i}].impact"), &rec.impact)?;
+            super::frequency(
+                &format!("risks[{i}].frequency_per_year"),
+                rec.frequency_per_year,
+            )?;
             list_len(&format!("risks[{i}].asset_ids"), &rec.asset_ids)?;
             list_len(&format!("risks[{i}].issue_ids"), &rec.issue_ids)?;
             rec.asset_ids = rec

@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 use super::{Damage, DecisionRule, Likelihood, RiskDecision};
 use crate::messages::Msg;
 
+/// The most times a year a frequency may say (a risk occurring every few minutes).
+pub const MAX_FREQUENCY: u32 = 100_000;
+
 /// The most factors one list of the criteria holds, and the longest a factor may be.
 pub const MAX_FACTORS: usize = 50;
 pub const MAX_FACTOR_CHARS: usize = 500;
@@ -106,7 +109,7 @@ pub struct Criteria {
     /// Treat once a risk occurs this many times a year or more, however small each time
     /// (4.1.1: frequent small damages accumulate).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100_000))]
     pub treat_frequency_from: Option<u32>,
     /// When these criteria are due for their own review (6.2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -154,10 +157,14 @@ impl Criteria {
                 }
             }
         }
-        if self.treat_frequency_from == Some(0) {
+        if let Some(f) = self.treat_frequency_from
+            && !(1..=MAX_FREQUENCY).contains(&f)
+        {
             return Err((
                 "treat_frequency_from".to_owned(),
-                Msg::new("invalid.at_least").arg("min", 1),
+                Msg::new("invalid.between")
+                    .arg("min", 1)
+                    .arg("max", MAX_FREQUENCY),
             ));
         }
         Ok(())
