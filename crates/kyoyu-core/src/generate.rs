@@ -206,6 +206,8 @@ impl Core {
                 },
                 basis: Some(*pick(rng, AdvisoryBasis::ALL)),
                 exercise: i % 10 == 9,
+                events: Vec::new(),
+                causes: Vec::new(),
             };
             let v = self.create_advisory(&nisc, form, &[]).await?;
             self.publish_advisory(&nisc, v.id, None).await?;

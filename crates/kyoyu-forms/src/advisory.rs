@@ -214,6 +214,8 @@ fn blank_form() -> AdvisoryForm {
         contact: NiscContact::default(),
         basis: None,
         exercise: false,
+        events: Vec::new(),
+        causes: Vec::new(),
     }
 }
 
@@ -331,5 +333,8 @@ fn read_form(filled: &Filled, reference: &ReferenceData, p: &mut Problems) -> Ad
             p,
         ),
         exercise: cells::yes_no(get("exercise"), p).unwrap_or(false),
+        // Not on the 様式: a sheet carries no classification of its own.
+        events: Vec::new(),
+        causes: Vec::new(),
     }
 }

@@ -9,10 +9,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use kyoyu_test_support::{TestApp, apps, form_for};
+
+mod common;
+use common::risk::{OP, create_risk, patch_ok};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-const OP: &str = "op-electricity-1-contact@demo.example";
 const MARKER: &str = "リスク登録簿の機密マーカー";
 
 /// A Green report of an intrusion through a vulnerability from the other electricity
@@ -46,6 +48,11 @@ async fn source_report(app: &TestApp) -> i64 {
 /// NISC publishes a Green advisory drawn from `source` to the electricity sector, and the
 /// ministry passes it to op-electricity-1.
 async fn advisory_reaching_op(app: &TestApp, source: i64, overview: &str) -> i64 {
+    advisory_with(app, &[source], overview, json!({})).await
+}
+
+/// The same with the sources and extra form fields given (`events`, `causes`).
+async fn advisory_with(app: &TestApp, sources: &[i64], overview: &str, extra: Value) -> i64 {
     let nisc = app.login("nisc-contact@demo.example").await;
     let mut f: Value =
         serde_json::from_str(include_str!("../../../fixtures/advisory-fig8.json")).unwrap();
@@ -53,11 +60,14 @@ async fn advisory_reaching_op(app: &TestApp, source: i64, overview: &str) -> i64
     f["recipients"] = json!([{ "ministry": "meti", "sectors": ["electricity"] }]);
     f["tlp"] = json!("green");
     f["overview"] = json!(overview);
+    for (k, v) in extra.as_object().unwrap() {
+        f[k] = v.clone();
+    }
     let (s, a) = app
         .post(
             "/api/v1/advisories",
             &nisc,
-            json!({ "form": f, "sources": [source] }),
+            json!({ "form": f, "sources": sources }),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{a}");
@@ -80,20 +90,6 @@ async fn advisory_reaching_op(app: &TestApp, source: i64, overview: &str) -> i64
         .await;
     assert_eq!(s, StatusCode::OK, "{a}");
     id
-}
-
-async fn patch_ok(app: &TestApp, token: &str, risk: i64, body: Value) -> Value {
-    let (s, r) = app
-        .patch(&format!("/api/v1/risk/risks/{risk}"), token, body)
-        .await;
-    assert_eq!(s, StatusCode::OK, "{r}");
-    r
-}
-
-async fn create_risk(app: &TestApp, token: &str, body: Value) -> Value {
-    let (s, r) = app.post("/api/v1/risk/risks", token, body).await;
-    assert_eq!(s, StatusCode::CREATED, "{r}");
-    r
 }
 
 fn kinds(risk: &Value) -> Vec<String> {
@@ -529,6 +525,34 @@ async fn an_operator_walks_the_risk_process_of_the_handbook() {
         assert_eq!(s, StatusCode::OK, "[{label}] {closed}");
         let (_, open) = app.get("/api/v1/risk/reviews", Some(&op)).await;
         assert_eq!(open["items"].as_array().unwrap().len(), 0);
+
+        // An advisory with no source reports is matched by the classification NISC gave it.
+        let tagged = advisory_with(
+            &app,
+            &[],
+            "制御系への侵入手口に関する一般的な注意喚起",
+            json!({ "events": ["intrusion"] }),
+        )
+        .await;
+        let (_, open) = app.get("/api/v1/risk/reviews", Some(&op)).await;
+        let items = open["items"].as_array().unwrap();
+        assert_eq!(
+            (
+                items.len(),
+                items[0]["advisory_id"].as_i64(),
+                items[0]["risk_id"].as_i64()
+            ),
+            (1, Some(tagged), Some(id)),
+            "[{label}] {open}"
+        );
+        let untagged = advisory_with(&app, &[], "一般的な注意喚起", json!({})).await;
+        let (_, open) = app.get("/api/v1/risk/reviews", Some(&op)).await;
+        assert!(
+            !open
+                .to_string()
+                .contains(&format!("\"advisory_id\":{untagged}")),
+            "[{label}] an advisory about nothing in particular opens no review: {open}"
+        );
         app.db.cleanup().await;
     }
 }
@@ -606,179 +630,4 @@ async fn others_get_404_on_every_risk_route(app: &TestApp, risk: i64, review: i6
     let admin = app.login("admin@demo.example").await;
     let (s, _) = app.get("/api/v1/risk/risks", Some(&admin)).await;
     assert_eq!(s, StatusCode::NOT_FOUND, "[{label}]");
-}
-
-/// 10.: a whole register moves to another organisation (or installation) as one document,
-/// renumbered, all or nothing.
-#[tokio::test]
-async fn a_register_moves_as_one_document_all_or_nothing() {
-    for app in apps().await {
-        let label = app.db.label;
-        let op = app.login(OP).await;
-        let (s, _) = app
-            .post(
-                "/api/v1/risk/criteria",
-                &op,
-                json!({ "acceptance": ["供給支障に至らないこと"], "treat_damage_from": "large" }),
-            )
-            .await;
-        assert_eq!(s, StatusCode::CREATED);
-        let (_, asset) = app
-            .post(
-                "/api/v1/risk/assets",
-                &op,
-                json!({ "name": "監視制御端末", "kind": "information_system", "services": ["power_transmission_distribution"] }),
-            )
-            .await;
-        let (_, issue) = app
-            .post(
-                "/api/v1/risk/issues",
-                &op,
-                json!({ "title": "内部監査の指摘", "source": "audit" }),
-            )
-            .await;
-        let risk = create_risk(
-            &app,
-            &op,
-            json!({ "title": "監視端末の乗っ取り", "event": "intrusion", "damage": "large", "likelihood": "low",
-                    "asset_ids": [asset["id"]], "issue_ids": [issue["id"]] }),
-        )
-        .await;
-        let id = risk["id"].as_i64().unwrap();
-        patch_ok(
-            &app,
-            &op,
-            id,
-            json!({ "treatment": { "option": "modify", "requirements": ["保守回線を閉塞すること"] } }),
-        )
-        .await;
-        patch_ok(
-            &app,
-            &op,
-            id,
-            json!({ "residual": { "damage": "small", "likelihood": "low" } }),
-        )
-        .await;
-        let (s, e) = app
-            .post(
-                "/api/v1/risk/risks",
-                &op,
-                json!({ "title": "x", "event": "other", "damage": "small", "likelihood": "low", "frequency_per_year": 100_001 }),
-            )
-            .await;
-        assert_eq!(
-            (s, e["error"]["field"].as_str()),
-            (StatusCode::UNPROCESSABLE_ENTITY, Some("frequency_per_year")),
-            "[{label}] {e}"
-        );
-        let (s, doc) = app.get("/api/v1/risk/export", Some(&op)).await;
-        assert_eq!(s, StatusCode::OK, "[{label}] {doc}");
-        assert_eq!(doc["format"], "kyoyu-risk-register/1");
-        assert_eq!(doc["risks"].as_array().unwrap().len(), 1, "[{label}] {doc}");
-
-        // Another operator, with criteria of its own already: versions continue from there.
-        let gas = app.login("op-gas-1-contact@demo.example").await;
-        app.post("/api/v1/risk/criteria", &gas, json!({})).await;
-        let mut broken = doc.clone();
-        broken["risks"][0]["asset_ids"] = json!([987654]);
-        let (s, e) = app.post("/api/v1/risk/import", &gas, broken).await;
-        assert_eq!(
-            (s, e["error"]["field"].as_str()),
-            (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some("risks[0].asset_ids[0]")
-            ),
-            "[{label}] {e}"
-        );
-        let (_, assets) = app.get("/api/v1/risk/assets", Some(&gas)).await;
-        assert_eq!(
-            assets["items"].as_array().unwrap().len(),
-            0,
-            "[{label}] a refused import leaves nothing behind"
-        );
-        let mut wrong = doc.clone();
-        wrong["format"] = json!("something-else");
-        let (s, e) = app.post("/api/v1/risk/import", &gas, wrong).await;
-        assert_eq!(
-            (s, e["error"]["field"].as_str()),
-            (StatusCode::UNPROCESSABLE_ENTITY, Some("format")),
-            "[{label}] {e}"
-        );
-
-        let (s, sum) = app.post("/api/v1/risk/import", &gas, doc.clone()).await;
-        assert_eq!(s, StatusCode::CREATED, "[{label}] {sum}");
-        assert_eq!(
-            (
-                sum["criteria"].as_i64(),
-                sum["assets"].as_i64(),
-                sum["issues"].as_i64(),
-                sum["risks"].as_i64()
-            ),
-            (Some(1), Some(1), Some(1), Some(1)),
-            "[{label}] {sum}"
-        );
-        let (_, list) = app.get("/api/v1/risk/risks", Some(&gas)).await;
-        let moved = &list["items"][0];
-        let (_, assets) = app.get("/api/v1/risk/assets", Some(&gas)).await;
-        assert_eq!(moved["title"], "監視端末の乗っ取り");
-        assert_eq!(
-            (
-                moved["state"].as_str(),
-                moved["criteria_version"].as_i64(),
-                moved["needs_reevaluation"].as_bool()
-            ),
-            (Some("accepted"), Some(2), Some(false)),
-            "[{label}] judged under the imported version, renumbered: {moved}"
-        );
-        assert_eq!(moved["asset_ids"][0], assets["items"][0]["id"], "[{label}]");
-        assert_eq!(
-            moved["treatment"]["requirements"][0], "保守回線を閉塞すること",
-            "[{label}]"
-        );
-        // The original register is untouched and still the operator's alone.
-        let (_, mine) = app.get("/api/v1/risk/risks", Some(&op)).await;
-        assert_eq!(mine["items"].as_array().unwrap().len(), 1);
-        app.db.cleanup().await;
-    }
-}
-
-/// 10.: a new register starts from the seeds' vocabulary — the 17 causes as threat categories
-/// and event templates that fill the new-risk page.
-#[tokio::test]
-async fn the_starter_library_gives_the_seeds_vocabulary() {
-    for app in apps().await {
-        let label = app.db.label;
-        let op = app.login(OP).await;
-        let (s, lib) = app.get("/api/v1/risk/library", Some(&op)).await;
-        assert_eq!(s, StatusCode::OK, "[{label}] {lib}");
-        assert_eq!(lib["threats"].as_array().unwrap().len(), 17, "[{label}]");
-        assert_eq!(lib["threats"][4]["code"], "insider");
-        assert_eq!(lib["threats"][4]["group"], "intentional");
-        let events = lib["events"].as_array().unwrap();
-        let leak = events
-            .iter()
-            .find(|e| e["code"] == "insider_leak")
-            .expect("the seed's own example");
-        assert_eq!(leak["event"], "information_leak");
-        // The template fills the page's form.
-        let page = app
-            .ui_login(OP)
-            .await
-            .get(app.url("/risk?template=insider_leak"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        assert!(
-            page.contains(&format!(r#"value="{}""#, leak["title"].as_str().unwrap())),
-            "[{label}] the title is filled in"
-        );
-        assert!(
-            page.contains(r#"value="insider" checked"#),
-            "[{label}] the template's cause is ticked"
-        );
-        app.db.cleanup().await;
-    }
 }

@@ -105,6 +105,12 @@ async fn an_operator_runs_the_risk_process_in_the_browser() {
     // Criteria v1 (the default matrix, a review date).
     c.goto(&format!("{base}/risk/criteria")).await.unwrap();
     assert!(text_of(&c, "#no-criteria").await.contains("簡易版"));
+    assert!(
+        text_of(&c, "#judgements")
+            .await
+            .contains("経営会議で対応と判断"),
+        "judgements made without criteria are kept as material for them"
+    );
     type_in(&c, "cf-accept", "供給支障に至らないこと").await;
     click(&c, "select#cf-dfrom option[value=large]").await;
     click(&c, "#criteria-form button[type=submit]").await;

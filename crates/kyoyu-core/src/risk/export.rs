@@ -1,11 +1,12 @@
-//! The register as CSV for Excel (UTF-8 with BOM, formulas made inert), Japanese headers.
+//! The register as CSV for Excel (UTF-8 with BOM, formulas made inert) and as an Excel sheet
+//! (every cell text), Japanese headers.
 
 use kyoyu_domain::messages::ja;
 
 use super::RiskView;
 use crate::auth::Session;
 use crate::documents::Download;
-use crate::{Core, Result};
+use crate::{Core, CoreError, Result};
 
 const COLUMNS: [&str; 15] = [
     "risk.csv_id",
@@ -75,5 +76,22 @@ impl Core {
         let risks = self.risks(s).await?;
         let header: Vec<String> = COLUMNS.iter().map(|k| ja(k, &[])).collect();
         crate::documents::csv::csv("risk-register", &header, risks.iter().map(row).collect())
+    }
+
+    /// The same register as an Excel sheet (リスク登録簿).
+    pub async fn risk_register_xlsx(&self, s: &Session) -> Result<Download> {
+        let risks = self.risks(s).await?;
+        let header: Vec<String> = COLUMNS.iter().map(|k| ja(k, &[])).collect();
+        let header: Vec<&str> = header.iter().map(String::as_str).collect();
+        let rows: Vec<Vec<String>> = risks.iter().map(row).collect();
+        let bytes = kyoyu_forms::table::xlsx(&ja("risk.register", &[]), &header, &rows)
+            .map_err(CoreError::internal)?;
+        Ok(Download {
+            file_name: "risk-register.xlsx".to_owned(),
+            content_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                .to_owned(),
+            bytes,
+            zipped: false,
+        })
     }
 }

@@ -1,6 +1,6 @@
 //! Monitoring and review (Ⅱ.6), the external side: an advisory that reaches an organisation
-//! and concerns one of its risks — the same sectors, and the event class or a cause of the
-//! reports it draws on — opens a review task on that risk and tells the organisation once
+//! and concerns one of its risks — the same sectors, and an event class or a cause the advisory
+//! names or the reports it draws on have — opens a review task on that risk and tells the organisation once
 //! through the outbox. A user may also link an advisory it sees to a risk by hand. Tasks close
 //! with a note.
 
@@ -170,8 +170,11 @@ impl Core {
         };
         let form = edition.form.clone();
         let sectors: Vec<String> = form.sectors().into_iter().collect();
-        let mut events = BTreeSet::new();
-        let mut causes = BTreeSet::new();
+        // The advisory's own classification, and that of the reports it draws on.
+        let mut events: BTreeSet<String> =
+            form.events.iter().map(|e| e.code().to_owned()).collect();
+        let mut causes: BTreeSet<String> =
+            form.causes.iter().map(|c| c.code().to_owned()).collect();
         for r in &adv.sources {
             let rec = tx.scoped(&Actor::System).report(*r).await?;
             if let Some(v) = rec.get().versions.iter().rev().find(|v| v.sent) {

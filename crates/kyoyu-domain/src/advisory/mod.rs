@@ -79,6 +79,13 @@ pub struct AdvisoryForm {
     /// An exercise (訓練): labelled 【訓練】 everywhere, excluded from statistics.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub exercise: bool,
+    /// The event classes the advisory is about (besides those of its source reports): what
+    /// operators' risk registers are matched against when it arrives.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<crate::EventClass>,
+    /// The causes (表1) the advisory is about, for the same matching.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub causes: Vec<crate::Cause>,
 }
 
 /// The Japanese name of a form field (catalogue `advisory_field.*`); empty without one.

@@ -440,6 +440,7 @@ fn table(max_upload_bytes: usize) -> Vec<Route> {
         ),
         ("/risk/report", GET, get(risk::report)),
         ("/risk/risks.csv", GET, get(risk::register_csv)),
+        ("/risk/risks.xlsx", GET, get(risk::register_xlsx)),
         ("/risk/risks", POST, post(risk::create)),
         (
             "/risk/risks/{id}",

@@ -1,3 +1,4 @@
 //! Helpers of the web crate's integration tests.
 
 pub mod browser;
+pub mod risk;

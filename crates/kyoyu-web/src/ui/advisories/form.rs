@@ -9,7 +9,7 @@ use axum_extra::extract::Form;
 use kyoyu_core::Session;
 use kyoyu_domain::advisory::{AdvisoryForm, NiscContact, Recipient};
 use kyoyu_domain::messages::ja;
-use kyoyu_domain::{AdvisoryBasis, AdvisoryId, ReportId, Role, Severity, Tlp};
+use kyoyu_domain::{AdvisoryBasis, AdvisoryId, Cause, EventClass, ReportId, Role, Severity, Tlp};
 use serde::Deserialize;
 
 use super::view_or_page;
@@ -32,6 +32,9 @@ pub struct Input {
     pub has_attachment: String,
     pub basis: String,
     pub exercise: String,
+    /// The event classes and causes the advisory is about (risk-review matching).
+    pub events: Vec<String>,
+    pub causes: Vec<String>,
     pub overview: String,
     pub target: String,
     pub countermeasures: String,
@@ -107,6 +110,16 @@ impl Input {
             },
             basis: self.basis.parse::<AdvisoryBasis>().ok(),
             exercise: self.exercise == "yes",
+            events: self
+                .events
+                .iter()
+                .filter_map(|c| EventClass::from_code(c))
+                .collect(),
+            causes: self
+                .causes
+                .iter()
+                .filter_map(|c| Cause::from_code(c))
+                .collect(),
         })
     }
 
@@ -128,6 +141,8 @@ impl Input {
             } else {
                 String::new()
             },
+            events: f.events.iter().map(|e| e.code().to_owned()).collect(),
+            causes: f.causes.iter().map(|c| c.code().to_owned()).collect(),
             overview: f.overview.clone(),
             target: f.target.clone(),
             countermeasures: f.countermeasures.clone(),
@@ -157,6 +172,8 @@ struct FormTpl {
     severities: Vec<Opt>,
     tlps: Vec<Opt>,
     bases: Vec<Opt>,
+    event_opts: Vec<Opt>,
+    cause_opts: Vec<Opt>,
 }
 
 pub(super) async fn form_page(
@@ -213,6 +230,8 @@ pub(super) async fn form_page(
                 help: String::new(),
             })
             .collect(),
+        event_opts: crate::ui::widgets::opts(EventClass::ALL, |v| v.code(), |v| v.label()),
+        cause_opts: crate::ui::widgets::opts(Cause::ALL, |v| v.code(), |v| v.label()),
     };
     render(status, &tpl)
 }

@@ -5,13 +5,19 @@
 //! cases, which answer only the owner's data.
 
 mod actions;
+mod criteria;
 mod heatmap;
 mod pages;
+mod report;
+mod view;
 
 pub use actions::{
     add_asset, add_criteria, add_issue, close_review, create, link_advisory, update,
 };
-pub use pages::{criteria_page, register, register_csv, report, risk_page};
+pub use criteria::criteria_page;
+pub use pages::{register, register_csv, register_xlsx};
+pub use report::report;
+pub use view::risk_page;
 
 use kyoyu_core::risk::RiskView;
 use kyoyu_domain::risk::{Damage, Likelihood};

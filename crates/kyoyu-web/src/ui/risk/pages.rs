@@ -1,15 +1,12 @@
-//! The pages that read the register.
+//! The register page (with the process steps, review tasks and heat maps) and its CSV.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use kyoyu_core::risk::{Asset, CriteriaView, Issue, ReviewView, RiskView};
 use kyoyu_domain::risk::library::{event_template, event_templates};
-use kyoyu_domain::risk::{
-    ActionState, AssetKind, Damage, IssueSource, Likelihood, Priority, RiskDecision, RiskState,
-    Treatment,
-};
+use kyoyu_domain::risk::{AssetKind, Damage, IssueSource, Likelihood, Priority, RiskState};
 use kyoyu_domain::{Cause, EventClass};
 use serde::Deserialize;
 
@@ -17,19 +14,19 @@ use super::heatmap::heat_map;
 use super::{Line, inherent, line, residual};
 use crate::AppState;
 use crate::auth::PageAuth;
-use crate::ui::widgets::{Opt, OptGroup, opts, path_id, show_time, t_ja};
+use crate::ui::widgets::{Opt, OptGroup, opts, show_time, t_ja};
 use crate::ui::{Chrome, JA, L, core_error_page, render};
 
 /// What the register page and the report read.
-struct Register {
-    criteria: CriteriaView,
-    risks: Vec<RiskView>,
-    assets: Vec<Asset>,
-    issues: Vec<Issue>,
-    reviews: Vec<ReviewView>,
+pub(super) struct Register {
+    pub criteria: CriteriaView,
+    pub risks: Vec<RiskView>,
+    pub assets: Vec<Asset>,
+    pub issues: Vec<Issue>,
+    pub reviews: Vec<ReviewView>,
 }
 
-async fn load(state: &AppState, auth: &PageAuth) -> Result<Register, Response> {
+pub(super) async fn load(state: &AppState, auth: &PageAuth) -> Result<Register, Response> {
     let core = &state.core;
     let s = &auth.session;
     let run = async {
@@ -181,7 +178,7 @@ pub struct ReviewLine {
     pub opened: String,
 }
 
-fn review_line(r: &ReviewView) -> ReviewLine {
+pub(super) fn review_line(r: &ReviewView) -> ReviewLine {
     ReviewLine {
         id: r.id,
         risk_id: r.risk_id,
@@ -384,361 +381,12 @@ pub async fn register(
     render(StatusCode::OK, &tpl)
 }
 
-#[derive(Template)]
-#[template(path = "risk_view.html")]
-struct RiskTpl {
-    l: L,
-    chrome: Chrome,
-    notice: Option<String>,
-    r: RiskView,
-    line: Line,
-    has_criteria: bool,
-    assets: Vec<String>,
-    causes: Vec<String>,
-    history: Vec<(String, String, String)>,
-    reviews: Vec<ReviewLine>,
-    treatments: Vec<Opt>,
-    damages: Vec<Opt>,
-    likelihoods: Vec<Opt>,
-    treatment: String,
-    decisions: Vec<Opt>,
-    action_states: Vec<Opt>,
-}
-
-/// A history entry in words: its kind, and what it recorded.
-fn history_line(h: &kyoyu_core::risk::HistoryEntry) -> (String, String, String) {
-    let key = format!("risk.history_{}", h.kind);
-    let kind = if kyoyu_domain::messages::has(kyoyu_domain::messages::Locale::Ja, &key) {
-        t_ja(&key).to_owned()
-    } else {
-        h.kind.clone()
-    };
-    let e = h
-        .detail
-        .get("evaluation")
-        .or_else(|| h.detail.get("residual").and_then(|r| r.get("evaluation")));
-    let mut what = Vec::new();
-    if let Some(e) = e {
-        let code = |k: &str| e.get(k).and_then(|v| v.as_str()).unwrap_or("");
-        if let Some(d) = RiskDecision::from_code(code("decision")) {
-            what.push(d.label().to_owned());
-        }
-        if let Some(r) = kyoyu_domain::risk::DecisionRule::from_code(code("rule")) {
-            what.push(r.label().to_owned());
-        }
-        if let Some(v) = e.get("criteria_version").and_then(|v| v.as_i64()) {
-            what.push(kyoyu_domain::messages::ja(
-                "risk.criteria_version",
-                &[("version", &v.to_string())],
-            ));
-        }
-        if let Some(reason) = e.get("reason").and_then(|v| v.as_str()) {
-            what.push(reason.to_owned());
-        }
-    }
-    let level = |v: &serde_json::Value| {
-        let d = v
-            .get("damage")
-            .and_then(|x| x.as_str())
-            .and_then(Damage::from_code);
-        let l = v
-            .get("likelihood")
-            .and_then(|x| x.as_str())
-            .and_then(Likelihood::from_code);
-        d.zip(l)
-            .map(|(d, l)| format!("{} × {}", d.label(), l.label()))
-    };
-    if let Some(x) = level(&h.detail).or_else(|| h.detail.get("residual").and_then(level)) {
-        what.insert(0, x);
-    }
-    if let Some(t) = h
-        .detail
-        .get("treatment")
-        .and_then(|t| t.get("option"))
-        .and_then(|o| o.as_str())
-        .and_then(Treatment::from_code)
-    {
-        what.push(t.label().to_owned());
-    }
-    if let Some(n) = h.detail.get("note").and_then(|v| v.as_str()) {
-        what.push(n.to_owned());
-    }
-    (show_time(&h.at), kind, what.join(" / "))
-}
-
-/// `/risk/risks/{id}`: one risk, its history and the forms of each step.
-pub async fn risk_page(
-    State(state): State<AppState>,
-    auth: PageAuth,
-    Path(id): Path<String>,
-    params: Result<Query<RegisterParams>, axum::extract::rejection::QueryRejection>,
-) -> Response {
-    let id: i64 = match path_id(&id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    let s = &auth.session;
-    let r = match state.core.risk(s, id).await {
-        Ok(r) => r,
-        Err(e) => return core_error_page(e),
-    };
-    let (criteria, assets, reviews) = match (
-        state.core.risk_criteria(s).await,
-        state.core.risk_assets(s).await,
-        state.core.risk_reviews(s, true).await,
-    ) {
-        (Ok(c), Ok(a), Ok(v)) => (c, a, v),
-        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return core_error_page(e),
-    };
-    let history = r
-        .history
-        .as_deref()
-        .unwrap_or_default()
-        .iter()
-        .map(history_line)
-        .collect();
-    let tpl = RiskTpl {
-        l: JA,
-        chrome: Chrome::for_session(&state, s, "risk").await,
-        notice: notice_of(&params.map(|Query(p)| p.done).unwrap_or_default()),
-        line: line(&r),
-        has_criteria: criteria.version.is_some(),
-        assets: assets
-            .iter()
-            .filter(|a| r.asset_ids.contains(&a.id))
-            .map(|a| a.name.clone())
-            .collect(),
-        causes: r.causes.iter().map(|c| c.label().to_owned()).collect(),
-        history,
-        reviews: reviews
-            .iter()
-            .filter(|v| v.risk_id == id && v.closed_at.is_none())
-            .map(review_line)
-            .collect(),
-        treatments: opts(Treatment::ALL, |v| v.code(), |v| v.label()),
-        damages: opts(Damage::ALL, |v| v.code(), |v| v.label()),
-        likelihoods: opts(Likelihood::ALL, |v| v.code(), |v| v.label()),
-        treatment: r
-            .treatment
-            .as_ref()
-            .map(|t| t.option.label().to_owned())
-            .unwrap_or_default(),
-        decisions: [RiskDecision::Treat, RiskDecision::Accept]
-            .iter()
-            .map(|d| Opt {
-                code: d.code().to_owned(),
-                label: d.label().to_owned(),
-                help: String::new(),
-            })
-            .collect(),
-        action_states: opts(ActionState::ALL, |v| v.code(), |v| v.label()),
-        r,
-    };
-    render(StatusCode::OK, &tpl)
-}
-
-/// One select of the matrix: its field name, the decision chosen, its label.
-type Cell = (String, String, String);
-
-#[derive(Template)]
-#[template(path = "risk_criteria.html")]
-struct CriteriaTpl {
-    l: L,
-    chrome: Chrome,
-    notice: Option<String>,
-    view: CriteriaView,
-    /// Each version's number and when it was written.
-    versions: Vec<(i64, String)>,
-    /// The matrix of the form: each damage (large first) with each likelihood's select.
-    cells: Vec<(String, Vec<Cell>)>,
-    likelihood_labels: Vec<String>,
-    damages: Vec<Opt>,
-    likelihoods: Vec<Opt>,
-    decisions: Vec<Opt>,
-    evaluation: String,
-    impact: String,
-    acceptance: String,
-    damage_from: String,
-    likelihood_from: String,
-    frequency_from: String,
-    review_on: String,
-}
-
-/// `/risk/criteria`: the criteria in force, their versions, and the form of a new version
-/// (filled with the one in force).
-pub async fn criteria_page(
-    State(state): State<AppState>,
-    auth: PageAuth,
-    params: Result<Query<RegisterParams>, axum::extract::rejection::QueryRejection>,
-) -> Response {
-    let view = match state.core.risk_criteria(&auth.session).await {
-        Ok(v) => v,
-        Err(e) => return core_error_page(e),
-    };
-    let c = view
-        .current
-        .as_ref()
-        .map(|c| c.criteria.clone())
-        .unwrap_or_default();
-    let cells = Damage::ALL
-        .iter()
-        .rev()
-        .map(|d| {
-            (
-                d.label().to_owned(),
-                Likelihood::ALL
-                    .iter()
-                    .map(|l| {
-                        (
-                            format!("cell_{}_{}", d.code(), l.code()),
-                            c.matrix.at(*d, *l).code().to_owned(),
-                            format!("{} × {}", d.label(), l.label()),
-                        )
-                    })
-                    .collect(),
-            )
-        })
-        .collect();
-    let tpl = CriteriaTpl {
-        l: JA,
-        chrome: Chrome::for_session(&state, &auth.session, "risk").await,
-        notice: notice_of(&params.map(|Query(p)| p.done).unwrap_or_default()),
-        cells,
-        likelihood_labels: Likelihood::ALL
-            .iter()
-            .map(|l| l.label().to_owned())
-            .collect(),
-        damages: opts(Damage::ALL, |v| v.code(), |v| v.label()),
-        likelihoods: opts(Likelihood::ALL, |v| v.code(), |v| v.label()),
-        decisions: [RiskDecision::Treat, RiskDecision::Accept]
-            .iter()
-            .map(|d| Opt {
-                code: d.code().to_owned(),
-                label: d.label().to_owned(),
-                help: String::new(),
-            })
-            .collect(),
-        evaluation: c.evaluation.join("\n"),
-        impact: c.impact.join("\n"),
-        acceptance: c.acceptance.join("\n"),
-        damage_from: c
-            .treat_damage_from
-            .map(|d| d.code().to_owned())
-            .unwrap_or_default(),
-        likelihood_from: c
-            .treat_likelihood_from
-            .map(|d| d.code().to_owned())
-            .unwrap_or_default(),
-        frequency_from: c
-            .treat_frequency_from
-            .map(|n| n.to_string())
-            .unwrap_or_default(),
-        review_on: c.review_on.map(|d| d.to_string()).unwrap_or_default(),
-        versions: view
-            .versions
-            .iter()
-            .map(|v| (v.version, show_time(&v.created_at)))
-            .collect(),
-        view,
-    };
-    render(StatusCode::OK, &tpl)
-}
-
-#[derive(Template)]
-#[template(path = "risk_report.html")]
-struct ReportTpl {
-    l: L,
-    chrome: Chrome,
-    org: String,
-    printed: String,
-    criteria_line: String,
-    awaiting: Vec<Line>,
-    to_treat: Vec<Line>,
-    rare: Vec<Line>,
-    overridden: Vec<(Line, String)>,
-    accepted: Vec<Line>,
-    requirements: Vec<(String, String)>,
-    reviews: Vec<ReviewLine>,
-    inherent_map: String,
-    residual_map: String,
-}
-
-/// `/risk/report`: the report for management (経営層), to print: what awaits their decision
-/// first, then what is to be treated, what was decided against the criteria, what is accepted,
-/// and the security requirements the plans yield.
-pub async fn report(State(state): State<AppState>, auth: PageAuth) -> Response {
-    let r = match load(&state, &auth).await {
-        Ok(r) => r,
-        Err(page) => return page,
-    };
-    let current = r.criteria.current.as_ref().map(|c| &c.criteria);
-    let mut risks = r.risks.clone();
-    risks.sort_by_key(|x| (x.priority, std::cmp::Reverse(x.id)));
-    let pick = |f: &dyn Fn(&RiskView) -> bool| risks.iter().filter(|x| f(x)).map(line).collect();
-    let chrome = Chrome::for_session(&state, &auth.session, "risk").await;
-    let tpl = ReportTpl {
-        l: JA,
-        org: chrome
-            .user
-            .as_ref()
-            .and_then(|u| u.org.clone())
-            .unwrap_or_default(),
-        printed: show_time(&state.core.now().to_rfc3339()),
-        criteria_line: match &r.criteria.current {
-            Some(c) => kyoyu_domain::messages::ja(
-                "risk.criteria_in_force",
-                &[
-                    ("version", &c.version.to_string()),
-                    ("at", &show_time(&c.created_at)),
-                ],
-            ),
-            None => t_ja("risk.no_criteria").to_owned(),
-        },
-        awaiting: pick(&|x| x.state == RiskState::AwaitingDecision),
-        to_treat: pick(&|x| matches!(x.state, RiskState::ToTreat | RiskState::Treating)),
-        rare: pick(&|x| x.rare_and_severe),
-        overridden: risks
-            .iter()
-            .filter(|x| x.decision_rule == kyoyu_domain::risk::DecisionRule::Override)
-            .map(|x| {
-                let why = x
-                    .residual
-                    .as_ref()
-                    .map_or(&x.evaluation, |v| &v.evaluation)
-                    .reason
-                    .clone()
-                    .unwrap_or_default();
-                (line(x), why)
-            })
-            .collect(),
-        accepted: pick(&|x| matches!(x.state, RiskState::Accepted | RiskState::Retained)),
-        requirements: risks
-            .iter()
-            .flat_map(|x| {
-                kyoyu_core::risk::requirements(x)
-                    .into_iter()
-                    .map(|q| (q, x.title.clone()))
-            })
-            .collect(),
-        reviews: r.reviews.iter().map(review_line).collect(),
-        inherent_map: heat_map(
-            "heat-inherent",
-            t_ja("risk.map_inherent"),
-            &r.risks.iter().map(inherent).collect::<Vec<_>>(),
-            current,
-        ),
-        residual_map: heat_map(
-            "heat-residual",
-            t_ja("risk.map_residual"),
-            &r.risks.iter().map(residual).collect::<Vec<_>>(),
-            current,
-        ),
-        chrome,
-    };
-    render(StatusCode::OK, &tpl)
-}
-
 /// `/risk/risks.csv`: the register as CSV (UTF-8 with BOM, for Excel).
 pub async fn register_csv(State(state): State<AppState>, auth: PageAuth) -> Response {
     crate::ui::documents::answer(state.core.risk_register_csv(&auth.session).await)
+}
+
+/// `/risk/risks.xlsx`: the register as an Excel sheet.
+pub async fn register_xlsx(State(state): State<AppState>, auth: PageAuth) -> Response {
+    crate::ui::documents::answer(state.core.risk_register_xlsx(&auth.session).await)
 }
