@@ -259,3 +259,58 @@ print(json.dumps({"sheet": ws.title, "header": list(rows[0]), "rows": len(rows) 
         app.db.cleanup().await;
     }
 }
+
+/// 2.: the matrix speaks the organisation's words and colours; bad ones are refused by name.
+#[tokio::test]
+async fn criteria_carry_the_organisations_words_and_colours() {
+    for app in apps().await {
+        let label = app.db.label;
+        let op = app.login(OP).await;
+        let words =
+            json!({ "damage": ["軽微", "重大", "致命的"], "likelihood": ["まれ", "時々", "頻繁"] });
+        let (s, e) = app
+            .post(
+                "/api/v1/risk/criteria",
+                &op,
+                json!({ "labels": words, "colours": { "treat": "#ffcc00", "accept": "green" } }),
+            )
+            .await;
+        assert_eq!(
+            (s, e["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("colours.accept")),
+            "[{label}] {e}"
+        );
+        let (s, v) = app
+            .post(
+                "/api/v1/risk/criteria",
+                &op,
+                json!({ "labels": words, "colours": { "treat": "#ffcc00", "accept": "#003366" } }),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "[{label}] {v}");
+        assert_eq!(
+            v["version"], 1,
+            "[{label}] the refused version left no trace"
+        );
+        assert_eq!(v["criteria"]["labels"]["damage"][2], "致命的");
+        let page = app
+            .ui_login(OP)
+            .await
+            .get(app.url("/risk"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains(">致命的<"),
+            "[{label}] the heat map uses the words"
+        );
+        assert!(
+            page.contains(r##"fill="#003366""##),
+            "[{label}] and the colours"
+        );
+        app.db.cleanup().await;
+    }
+}

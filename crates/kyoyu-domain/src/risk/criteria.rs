@@ -82,6 +82,36 @@ impl Default for Matrix {
     }
 }
 
+/// The words an organisation uses for the three levels of each axis (3.1.1: 「小」「中」「大」
+/// 等), smallest first; the codes stay `small|medium|large` and `low|medium|high`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ScaleLabels {
+    #[cfg_attr(feature = "openapi", schema(min_items = 3, max_items = 3))]
+    pub damage: Vec<String>,
+    #[cfg_attr(feature = "openapi", schema(min_items = 3, max_items = 3))]
+    pub likelihood: Vec<String>,
+}
+
+/// The colours of the heat maps' cells, `#RRGGBB`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct MatrixColours {
+    #[cfg_attr(feature = "openapi", schema(pattern = "^#[0-9A-Fa-f]{6}$"))]
+    pub treat: String,
+    #[cfg_attr(feature = "openapi", schema(pattern = "^#[0-9A-Fa-f]{6}$"))]
+    pub accept: String,
+}
+
+/// The longest a level's label may be.
+pub const MAX_LABEL_CHARS: usize = 20;
+
+fn is_colour(s: &str) -> bool {
+    s.len() == 7 && s.starts_with('#') && s[1..].chars().all(|c| c.is_ascii_hexdigit())
+}
+
 /// One version's content.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -114,6 +144,12 @@ pub struct Criteria {
     /// When these criteria are due for their own review (6.2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review_on: Option<NaiveDate>,
+    /// The organisation's own words for the levels (the seed's 小/中/大 and 低/中/高 otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<ScaleLabels>,
+    /// The heat maps' colours (dark red and pale green otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub colours: Option<MatrixColours>,
 }
 
 /// What the evaluation decided and by which rule.
@@ -124,6 +160,22 @@ pub struct Evaluation {
 }
 
 impl Criteria {
+    /// The word for a damage level: the organisation's own, or the seed's.
+    pub fn damage_label(&self, d: Damage) -> String {
+        self.labels
+            .as_ref()
+            .and_then(|l| l.damage.get(d.rank()))
+            .map_or_else(|| d.label().to_owned(), |s| s.trim().to_owned())
+    }
+
+    /// The word for a likelihood level: the organisation's own, or the seed's.
+    pub fn likelihood_label(&self, l: Likelihood) -> String {
+        self.labels
+            .as_ref()
+            .and_then(|x| x.likelihood.get(l.rank()))
+            .map_or_else(|| l.label().to_owned(), |s| s.trim().to_owned())
+    }
+
     /// The first problem with these criteria, as the field and what to tell the person.
     pub fn check(&self) -> Result<(), (String, Msg)> {
         for (name, list) in [
@@ -154,6 +206,29 @@ impl Criteria {
                         format!("matrix.{}.{}", d.code(), l.code()),
                         Msg::new("invalid.risk_cell"),
                     ));
+                }
+            }
+        }
+        if let Some(l) = &self.labels {
+            for (axis, words) in [("damage", &l.damage), ("likelihood", &l.likelihood)] {
+                if words.len() != 3 {
+                    return Err((format!("labels.{axis}"), Msg::new("invalid.three_labels")));
+                }
+                for (i, w) in words.iter().enumerate() {
+                    let n = w.trim().chars().count();
+                    if n == 0 || n > MAX_LABEL_CHARS {
+                        return Err((
+                            format!("labels.{axis}[{i}]"),
+                            Msg::new("invalid.length").arg("max", MAX_LABEL_CHARS),
+                        ));
+                    }
+                }
+            }
+        }
+        if let Some(c) = &self.colours {
+            for (name, v) in [("treat", &c.treat), ("accept", &c.accept)] {
+                if !is_colour(v) {
+                    return Err((format!("colours.{name}"), Msg::new("invalid.colour")));
                 }
             }
         }
@@ -274,5 +349,21 @@ mod tests {
             ..Criteria::default()
         };
         assert_eq!(c.check().unwrap_err().0, "acceptance[0]");
+        let mut c = Criteria {
+            labels: Some(ScaleLabels {
+                damage: vec!["軽微".into(), "重大".into(), "致命的".into()],
+                likelihood: vec!["まれ".into(), "時々".into()],
+            }),
+            ..Criteria::default()
+        };
+        assert_eq!(c.check().unwrap_err().0, "labels.likelihood");
+        c.labels.as_mut().unwrap().likelihood.push("頻繁".into());
+        assert!(c.check().is_ok());
+        assert_eq!(c.damage_label(Damage::Large), "致命的");
+        c.colours = Some(MatrixColours {
+            treat: "#8b1a1a".into(),
+            accept: "green".into(),
+        });
+        assert_eq!(c.check().unwrap_err().0, "colours.accept");
     }
 }

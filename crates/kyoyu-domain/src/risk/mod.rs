@@ -9,7 +9,7 @@ pub mod life;
 
 use crate::codes::code_enum;
 
-pub use criteria::{Criteria, Evaluation, Matrix, MatrixRow};
+pub use criteria::{Criteria, Evaluation, Matrix, MatrixColours, MatrixRow, ScaleLabels};
 pub use life::{Priority, RiskState, priority_of, rare_and_severe, state_of};
 
 code_enum!(

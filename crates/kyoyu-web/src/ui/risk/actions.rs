@@ -269,6 +269,21 @@ pub async fn update(
     }
 }
 
+/// The organisation's words for the levels, when the page gave any (all six are then needed,
+/// and the API names the one missing).
+fn labels_of<'a>(get: &impl Fn(&str) -> &'a str) -> Value {
+    let axis = |name: &str| -> Vec<String> {
+        (0..3)
+            .map(|i| get(&format!("label_{name}_{i}")).trim().to_owned())
+            .collect()
+    };
+    let (damage, likelihood) = (axis("damage"), axis("likelihood"));
+    if damage.iter().chain(&likelihood).all(String::is_empty) {
+        return Value::Null;
+    }
+    json!({ "damage": damage, "likelihood": likelihood })
+}
+
 /// A new version of the criteria from the criteria page.
 pub async fn add_criteria(
     State(state): State<AppState>,
@@ -302,6 +317,14 @@ pub async fn add_criteria(
         ("treat_likelihood_from", opt_text(get("likelihood_from"))),
         ("treat_frequency_from", number(get("frequency_from"))),
         ("review_on", opt_text(get("review_on"))),
+        ("labels", labels_of(&get)),
+        (
+            "colours",
+            match (given(get("colour_treat")), given(get("colour_accept"))) {
+                (Some(t), Some(a)) => json!({ "treat": t, "accept": a }),
+                _ => Value::Null,
+            },
+        ),
     ])) {
         Ok(r) => r,
         Err(page) => return page,

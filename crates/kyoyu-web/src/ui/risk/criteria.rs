@@ -10,7 +10,7 @@ use kyoyu_domain::risk::{Damage, DecisionRule, Likelihood, RiskDecision};
 use super::pages::{RegisterParams, notice_of};
 use crate::AppState;
 use crate::auth::PageAuth;
-use crate::ui::widgets::{Opt, opts, show_time};
+use crate::ui::widgets::{Opt, opts, show_time, t_ja};
 use crate::ui::{Chrome, JA, L, core_error_page, render};
 
 /// One select of the matrix: its field name, the decision chosen, its label.
@@ -41,6 +41,10 @@ struct CriteriaTpl {
     /// Decisions management or experts made without criteria (footnote 10: they accumulate
     /// into the criteria's points of view): the risk, the decision, the reason.
     judgements: Vec<(i64, String, String, String)>,
+    /// The form's label fields: name, the level's standard word, the organisation's word.
+    label_fields: Vec<(String, String, String)>,
+    colour_treat: String,
+    colour_accept: String,
 }
 
 /// `/risk/criteria`: the criteria in force, their versions, and the form of a new version
@@ -134,6 +138,37 @@ pub async fn criteria_page(
             .unwrap_or_default(),
         review_on: c.review_on.map(|d| d.to_string()).unwrap_or_default(),
         judgements,
+        label_fields: Damage::ALL
+            .iter()
+            .map(|d| {
+                (
+                    format!("label_damage_{}", d.rank()),
+                    format!("{}: {}", t_ja("risk.axis_damage"), d.label()),
+                    c.labels
+                        .as_ref()
+                        .map(|_| c.damage_label(*d))
+                        .unwrap_or_default(),
+                )
+            })
+            .chain(Likelihood::ALL.iter().map(|l| {
+                (
+                    format!("label_likelihood_{}", l.rank()),
+                    format!("{}: {}", t_ja("risk.axis_likelihood"), l.label()),
+                    c.labels
+                        .as_ref()
+                        .map(|_| c.likelihood_label(*l))
+                        .unwrap_or_default(),
+                )
+            }))
+            .collect(),
+        colour_treat: c
+            .colours
+            .as_ref()
+            .map_or("#8b1a1a".to_owned(), |x| x.treat.clone()),
+        colour_accept: c
+            .colours
+            .as_ref()
+            .map_or("#e8f3e8".to_owned(), |x| x.accept.clone()),
         versions: view
             .versions
             .iter()

@@ -13,6 +13,21 @@ const CELL: u32 = 96;
 const LEFT: u32 = 64;
 const TOP: u32 = 28;
 
+/// Black or white text, whichever reads on `fill` (`#RRGGBB`).
+fn text_colour(fill: &str) -> &'static str {
+    let c = |i: usize| {
+        fill.get(i..i + 2)
+            .and_then(|h| u8::from_str_radix(h, 16).ok())
+            .map_or(0.0, f64::from)
+    };
+    let luminance = 0.299 * c(1) + 0.587 * c(3) + 0.114 * c(5);
+    if luminance < 140.0 {
+        "#ffffff"
+    } else {
+        "#1b1b1b"
+    }
+}
+
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -40,6 +55,13 @@ pub fn heat_map(
         r#"<text x="4" y="16" font-weight="bold">{}</text>"#,
         escape(t_ja("risk.axis_damage"))
     );
+    let damage_label =
+        |d: Damage| criteria.map_or_else(|| d.label().to_owned(), |c| c.damage_label(d));
+    let likelihood_label =
+        |l: Likelihood| criteria.map_or_else(|| l.label().to_owned(), |c| c.likelihood_label(l));
+    let colours = criteria.and_then(|c| c.colours.as_ref());
+    let treat_fill = colours.map_or("#8b1a1a", |c| c.treat.as_str());
+    let accept_fill = colours.map_or("#e8f3e8", |c| c.accept.as_str());
     for (row, d) in Damage::ALL.iter().rev().enumerate() {
         let y = TOP + row as u32 * CELL;
         let _ = write!(
@@ -47,23 +69,24 @@ pub fn heat_map(
             r#"<text x="{}" y="{}" text-anchor="middle">{}</text>"#,
             LEFT / 2,
             y + CELL / 2 + 5,
-            escape(d.label())
+            escape(&damage_label(*d))
         );
         for (col, l) in Likelihood::ALL.iter().enumerate() {
             let x = LEFT + col as u32 * CELL;
             let decision = criteria.map(|c| c.matrix.at(*d, *l));
-            let (fill, ink, mark) = match decision {
-                Some(RiskDecision::Treat) => ("#8b1a1a", "#ffffff", t_ja("risk_decision.treat")),
-                Some(_) => ("#e8f3e8", "#1b1b1b", t_ja("risk_decision.accept")),
-                None => ("#eeeeee", "#1b1b1b", ""),
+            let (fill, mark) = match decision {
+                Some(RiskDecision::Treat) => (treat_fill, t_ja("risk_decision.treat")),
+                Some(_) => (accept_fill, t_ja("risk_decision.accept")),
+                None => ("#eeeeee", ""),
             };
+            let ink = text_colour(fill);
             let n = levels.iter().filter(|(a, b)| a == d && b == l).count();
             let cell_title = format!(
                 "{} {} × {} {}: {n}",
                 t_ja("risk.axis_damage"),
-                d.label(),
+                damage_label(*d),
                 t_ja("risk.axis_likelihood"),
-                l.label()
+                likelihood_label(*l)
             );
             let _ = write!(
                 svg,
@@ -85,7 +108,7 @@ pub fn heat_map(
             r#"<text x="{}" y="{}" text-anchor="middle">{}</text>"#,
             LEFT + col as u32 * CELL + CELL / 2,
             base + 18,
-            escape(l.label())
+            escape(&likelihood_label(*l))
         );
     }
     let _ = write!(
@@ -119,5 +142,26 @@ mod tests {
         assert!(svg.contains(r#"data-damage="medium" data-likelihood="medium" data-count="0""#));
         assert_eq!(svg.matches("<rect").count(), 9);
         assert!(svg.contains("#8b1a1a"), "treated cells are dark");
+    }
+
+    #[test]
+    fn the_organisations_words_and_colours_are_drawn() {
+        let c = Criteria {
+            labels: Some(kyoyu_domain::risk::ScaleLabels {
+                damage: vec!["軽微".into(), "重大".into(), "致命的".into()],
+                likelihood: vec!["まれ".into(), "時々".into(), "頻繁".into()],
+            }),
+            colours: Some(kyoyu_domain::risk::MatrixColours {
+                treat: "#ffcc00".into(),
+                accept: "#003366".into(),
+            }),
+            ..Criteria::default()
+        };
+        let svg = heat_map("m", "t", &[], Some(&c));
+        assert!(svg.contains(">致命的<") && svg.contains(">頻繁<"), "{svg}");
+        assert!(svg.contains(r##"fill="#ffcc00""##) && svg.contains(r##"fill="#003366""##));
+        // Dark text on the light treat colour, white on the dark accept colour.
+        assert!(svg.contains(r##"fill="#1b1b1b">対応"##), "{svg}");
+        assert!(svg.contains(r##"fill="#ffffff">受容"##), "{svg}");
     }
 }
