@@ -154,10 +154,12 @@ impl Core {
             rec.title = title("title", t)?;
             edited.insert("title".into(), rec.title.clone().into());
         }
+        // The owner's assets, once read (the risk's sectors come from them).
+        let mut linked = None;
         if p.asset_ids.is_some() || p.issue_ids.is_some() {
             let assets = p.asset_ids.clone().unwrap_or_else(|| rec.asset_ids.clone());
             let issues = p.issue_ids.clone().unwrap_or_else(|| rec.issue_ids.clone());
-            self.check_links(&mut tx, &owner, &assets, &issues).await?;
+            linked = Some(self.check_links(&mut tx, &owner, &assets, &issues).await?);
             rec.asset_ids = assets;
             rec.issue_ids = issues;
             edited.insert("asset_ids".into(), serde_json::json!(rec.asset_ids));
@@ -357,9 +359,11 @@ impl Core {
         }
 
         if !history.is_empty() {
-            let cols = self
-                .risk_columns(&mut tx, s, &owner, &rec, rec.current().criteria_version)
-                .await?;
+            let assets = match linked {
+                Some(a) => a,
+                None => self.assets_of(&mut tx, &owner).await?,
+            };
+            let cols = Self::risk_columns(s, &assets, &rec, rec.current().criteria_version);
             let body = serde_json::to_string(&rec).map_err(CoreError::internal)?;
             let at = self.now_ts();
             tx.update_risk(&owner, id, &cols, &body, &at).await?;

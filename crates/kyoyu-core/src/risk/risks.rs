@@ -12,8 +12,8 @@ use kyoyu_store::{RiskColumns, RiskDoc, Tx};
 
 use super::records::RiskRecord;
 use super::{
-    EvaluationRecord, HistoryEntry, NewRisk, RiskView, corrupt, frequency, list_len, owner, text,
-    title,
+    Asset, EvaluationRecord, HistoryEntry, NewRisk, RiskView, corrupt, frequency, list_len, owner,
+    text, title,
 };
 use crate::auth::Session;
 use crate::{Core, CoreError, Result};
@@ -40,22 +40,19 @@ impl Core {
         }
     }
 
-    /// Checks that every asset and issue a risk names is the owner's.
+    /// Checks that every asset and issue a risk names is the owner's; answers the owner's
+    /// assets (the risk's sectors come from them).
     pub(super) async fn check_links(
         &self,
         tx: &mut Tx,
         owner: &RiskOwner,
         assets: &[i64],
         issues: &[i64],
-    ) -> Result<()> {
+    ) -> Result<Vec<Asset>> {
         list_len("asset_ids", assets)?;
         list_len("issue_ids", issues)?;
-        let known: BTreeSet<i64> = self
-            .assets_of(tx, owner)
-            .await?
-            .iter()
-            .map(|a| a.id)
-            .collect();
+        let all = self.assets_of(tx, owner).await?;
+        let known: BTreeSet<i64> = all.iter().map(|a| a.id).collect();
         if let Some((i, a)) = assets.iter().enumerate().find(|(_, a)| !known.contains(a)) {
             return Err(CoreError::invalid(
                 format!("asset_ids[{i}]"),
@@ -74,22 +71,18 @@ impl Core {
                 Msg::new("invalid.unknown_issue").arg("id", a),
             ));
         }
-        Ok(())
+        Ok(all)
     }
 
     /// What the store indexes: the sectors come from the services of the risk's assets, or
     /// from the organisation's own sectors when its assets name none.
-    pub(super) async fn risk_columns(
-        &self,
-        tx: &mut Tx,
+    pub(super) fn risk_columns(
         s: &Session,
-        owner: &RiskOwner,
+        assets: &[Asset],
         rec: &RiskRecord,
         criteria_version: Option<i64>,
-    ) -> Result<RiskColumns> {
-        let mut sectors: BTreeSet<String> = self
-            .assets_of(tx, owner)
-            .await?
+    ) -> RiskColumns {
+        let mut sectors: BTreeSet<String> = assets
             .iter()
             .filter(|a| rec.asset_ids.contains(&a.id))
             .flat_map(|a| a.services.iter().map(|s| s.sector.clone()))
@@ -102,14 +95,14 @@ impl Core {
             sectors.extend(org.sectors.iter().cloned());
             sectors.extend(org.ceptoar_sectors.iter().cloned());
         }
-        Ok(RiskColumns {
+        RiskColumns {
             event: rec.event.code().to_owned(),
             state: rec.state().code().to_owned(),
             priority: rec.priority.code().to_owned(),
             criteria_version,
             causes: rec.causes.iter().map(|c| c.code().to_owned()).collect(),
             sectors: sectors.into_iter().collect(),
-        })
+        }
     }
 
     pub async fn create_risk(&self, s: &Session, new: NewRisk) -> Result<RiskView> {
@@ -119,7 +112,8 @@ impl Core {
         causes.dedup();
         frequency("frequency_per_year", new.frequency_per_year)?;
         let mut tx = self.store.begin().await?;
-        self.check_links(&mut tx, &owner, &new.asset_ids, &new.issue_ids)
+        let assets = self
+            .check_links(&mut tx, &owner, &new.asset_ids, &new.issue_ids)
             .await?;
         let criteria = self.criteria_in_force(&mut tx, &owner).await?;
         let evaluation = self.evaluate_level(
@@ -149,9 +143,7 @@ impl Core {
             watch_on: None,
             review_on: new.review_on,
         };
-        let cols = self
-            .risk_columns(&mut tx, s, &owner, &rec, rec.evaluation.criteria_version)
-            .await?;
+        let cols = Self::risk_columns(s, &assets, &rec, rec.evaluation.criteria_version);
         let body = serde_json::to_string(&rec).map_err(CoreError::internal)?;
         let at = self.now_ts();
         let id = tx.add_risk(&owner, &cols, &body, &at).await?;

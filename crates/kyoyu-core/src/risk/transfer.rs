@@ -224,6 +224,7 @@ impl Core {
             issue_ids.insert(issue.id, id);
             summary.issues += 1;
         }
+        let owned_assets = self.assets_of(&mut tx, &owner).await?;
         for (i, e) in doc.risks.iter().enumerate() {
             let mut rec = e.risk.clone();
             rec.title = title(&format!("risks[{i}].title"), &rec.title)?;
@@ -271,9 +272,7 @@ impl Core {
                 r.residual.evaluation.criteria_version =
                     version(r.residual.evaluation.criteria_version);
             }
-            let cols = self
-                .risk_columns(&mut tx, s, &owner, &rec, rec.current().criteria_version)
-                .await?;
+            let cols = Self::risk_columns(s, &owned_assets, &rec, rec.current().criteria_version);
             let body = serde_json::to_string(&rec).map_err(CoreError::internal)?;
             let id = tx.add_risk(&owner, &cols, &body, &at).await?;
             let detail = serde_json::json!({ "from": e.id, "evaluation": rec.current() });

@@ -10,7 +10,8 @@ pub struct Bar {
     pub value: Option<u64>,
 }
 
-fn escape(s: &str) -> String {
+/// Text made safe inside SVG elements and attributes.
+pub(crate) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

@@ -7,6 +7,7 @@ use std::fmt::Write;
 
 use kyoyu_domain::risk::{Criteria, Damage, Likelihood, RiskDecision};
 
+use crate::ui::chart::escape;
 use crate::ui::widgets::t_ja;
 
 const CELL: u32 = 96;
@@ -26,13 +27,6 @@ fn text_colour(fill: &str) -> &'static str {
     } else {
         "#1b1b1b"
     }
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// A heat map titled `title` of the `(damage, likelihood)` levels given.
