@@ -34,14 +34,18 @@ pub(crate) fn jst() -> FixedOffset {
 
 /// `C23` for the zero-based row 22, column 2.
 pub(crate) fn cell_name(row: u32, col: u16) -> String {
-    let mut n = col as u32 + 1;
+    let mut n = u32::from(col) + 1;
     let mut letters = Vec::new();
     while n > 0 {
         letters.push(b'A' + ((n - 1) % 26) as u8);
         n = (n - 1) / 26;
     }
     letters.reverse();
-    format!("{}{}", String::from_utf8_lossy(&letters), row + 1)
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&letters),
+        u64::from(row) + 1
+    )
 }
 
 /// Collects the problems of a sheet while it is read.
@@ -228,11 +232,10 @@ fn reiwa_to_gregorian(t: &str) -> Option<String> {
     } else {
         n.trim().parse().ok()?
     };
-    // The year as `YYYY/`, which `parse_local` reads as it reads `YYYY年`.
-    Some(format!(
-        "{}/{rest}",
-        kyoyu_domain::wareki::REIWA_FIRST_YEAR - 1 + n
-    ))
+    // The year as `YYYY/`, which `parse_local` reads as it reads `YYYY年`; a year past any
+    // calendar is no date (and no overflow).
+    let year = (kyoyu_domain::wareki::REIWA_FIRST_YEAR - 1).checked_add(n)?;
+    Some(format!("{year}/{rest}"))
 }
 
 fn word(key: &str) -> &'static str {
@@ -348,5 +351,13 @@ mod tests {
         assert_eq!(parse_local("きのう"), None);
         assert_eq!(cell_name(22, 2), "C23");
         assert_eq!(cell_name(0, 26), "AA1");
+    }
+
+    #[test]
+    fn years_and_cells_past_any_calendar_or_sheet_are_no_panic() {
+        // Found by fuzzing: a 令和 year near i32::MAX overflowed the era arithmetic.
+        assert_eq!(parse_local("令和2147483647年1月1日 10:00"), None);
+        assert_eq!(parse_local("令和-2147483648年1月1日"), None);
+        assert_eq!(cell_name(u32::MAX, u16::MAX), "CRXP4294967296");
     }
 }

@@ -472,7 +472,7 @@ pub(crate) fn read(bytes: &[u8], sheet: &str) -> Result<Filled, CellError> {
     let mut filled = Filled::default();
     let mut pair_group: Option<(String, String, String)> = None;
     for (i, row) in range.rows().enumerate() {
-        let r = r0 + i as u32;
+        let r = r0.saturating_add(u32::try_from(i).unwrap_or(u32::MAX));
         let key = plain(at(row, KEY_COL as u32).as_ref());
         let label = plain(at(row, 1).as_ref())
             .trim_end_matches('*')
