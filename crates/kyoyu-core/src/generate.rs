@@ -484,6 +484,7 @@ fn thread(
                 system_status: Some(*pick(rng, SystemStatus::ALL)),
                 spillover_possible: Some(rng.gen_bool(0.1)),
                 note: None,
+                ..Default::default()
             }),
             timeline: vec![TimelineEntry {
                 at: local(t0 - Duration::minutes(30)),

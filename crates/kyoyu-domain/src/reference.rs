@@ -83,6 +83,15 @@ pub struct SmlRule {
     pub conditions: Vec<Condition>,
 }
 
+impl SmlRule {
+    /// Whether every condition is known and at or above its threshold.
+    pub fn is_met(&self, figures: &Figures) -> bool {
+        self.conditions
+            .iter()
+            .all(|c| figures.get(c.metric).is_some_and(|v| v >= c.min))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Condition {
@@ -90,13 +99,33 @@ pub struct Condition {
     pub min: f64,
 }
 
+/// A figure a threshold of 表3 is stated in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = SmlMetric))]
 #[serde(rename_all = "snake_case")]
 pub enum Metric {
     AffectedUsers,
     DurationMinutes,
     SupplyLossKw,
     AffectedHouseholds,
+}
+
+impl Metric {
+    pub const ALL: [Metric; 4] = [
+        Metric::AffectedUsers,
+        Metric::DurationMinutes,
+        Metric::SupplyLossKw,
+        Metric::AffectedHouseholds,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Metric::AffectedUsers => "affected_users",
+            Metric::DurationMinutes => "duration_minutes",
+            Metric::SupplyLossKw => "supply_loss_kw",
+            Metric::AffectedHouseholds => "affected_households",
+        }
+    }
 }
 
 /// The figures of an event, as far as they are known.
@@ -124,6 +153,7 @@ impl Figures {
 
 /// Whether given figures deviate from a service's maintenance level.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum SmlAssessment {
     Deviates,
@@ -137,26 +167,42 @@ pub enum SmlAssessment {
 }
 
 impl Service {
-    pub fn assess(&self, figures: &Figures) -> SmlAssessment {
-        if self.sml_rules.is_empty() {
-            return SmlAssessment::Qualitative;
-        }
-        let wanted = figures.applies_to.as_deref().unwrap_or("");
+    /// The rules that judge an event of the given equipment: the qualified rules for it, or
+    /// else the general ones (a qualified rule replaces the general rule for its equipment).
+    pub fn applicable_rules(&self, applies_to: Option<&str>) -> Vec<&SmlRule> {
+        let wanted = applies_to.unwrap_or("");
         let rules: Vec<&SmlRule> = self
             .sml_rules
             .iter()
             .filter(|r| r.applies_to_ja == wanted)
             .collect();
-        let rules = if rules.is_empty() {
+        if rules.is_empty() {
             self.sml_rules
                 .iter()
                 .filter(|r| r.applies_to_ja.is_empty())
                 .collect()
         } else {
             rules
-        };
+        }
+    }
+
+    /// The qualifiers (equipment) that have rules of their own.
+    pub fn qualifiers(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for r in &self.sml_rules {
+            if !r.applies_to_ja.is_empty() && !out.contains(&r.applies_to_ja.as_str()) {
+                out.push(&r.applies_to_ja);
+            }
+        }
+        out
+    }
+
+    pub fn assess(&self, figures: &Figures) -> SmlAssessment {
+        if self.sml_rules.is_empty() {
+            return SmlAssessment::Qualitative;
+        }
         let mut missing = Vec::new();
-        for rule in rules {
+        for rule in self.applicable_rules(figures.applies_to.as_deref()) {
             let values: Vec<(Metric, Option<f64>, f64)> = rule
                 .conditions
                 .iter()

@@ -446,6 +446,8 @@ fn read_form(filled: &Filled, reference: &ReferenceData, p: &mut Problems) -> Re
         ),
         spillover_possible: cells::yes_no(get("impact.spillover_possible"), p),
         note: opt("impact.note"),
+        // The official 様式 has no cells for the service and figures of the deviation check.
+        ..Impact::default()
     };
     let external = External {
         press: cells::pick(

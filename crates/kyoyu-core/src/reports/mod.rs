@@ -17,7 +17,7 @@ mod list;
 mod thread;
 
 use kyoyu_domain::messages::Msg;
-use kyoyu_domain::report::{FieldError, ReportForm};
+use kyoyu_domain::report::{FieldError, ReportForm, SmlCheck};
 use kyoyu_domain::{AttachmentId, ReportId, Tlp};
 use serde::Serialize;
 
@@ -41,6 +41,10 @@ pub struct VersionView {
     pub author_name: Option<String>,
     pub created_at: String,
     pub sent_at: Option<String>,
+    /// kyoyu's suggestion for ⑥ (表3) from the service and figures of this version, beside
+    /// the reporter's answer in `form.impact.sml_deviation`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sml_check: Option<SmlCheck>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -103,6 +103,7 @@ impl Core {
                             author_name: v.author_user.and_then(|u| names.get(&u).cloned()),
                             created_at: v.created_at.clone(),
                             sent_at: v.sent_at.clone(),
+                            sml_check: v.form.sml_check(&reference),
                         })
                         .collect(),
                     changed_fields: e.changed_fields.clone(),

@@ -12,7 +12,10 @@ use crate::codes::{
 use crate::messages::Msg;
 use crate::reference::ReferenceData;
 
+mod sml;
 pub mod thread;
+
+pub use sml::{ImpactFigures, MAX_FIGURE, SmlCheck, check_impact, rule_text, thousands};
 
 /// The reporting contact (情報連絡元). Organisation and person are required, with a phone
 /// number or an e-mail address; department and FAX may be blank.
@@ -77,6 +80,15 @@ pub struct Impact {
     /// サービス維持レベルの逸脱 有/無.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sml_deviation: Option<bool>,
+    /// The affected service (表3): a service code of the report's sector.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    /// The figures the service's maintenance level is judged by, as far as known.
+    #[serde(default, skip_serializing_if = "ImpactFigures::is_empty")]
+    pub figures: ImpactFigures,
+    /// Why ⑥ is answered against kyoyu's suggestion (required when it is).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sml_reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system_status: Option<SystemStatus>,
     /// 他の事業者等への波及の可能性 有/無.
@@ -278,6 +290,7 @@ impl ReportForm {
             }
             seen.push(*c);
         }
+        self.validate_sml(reference, &mut errors);
         for (i, row) in self.timeline.iter().enumerate() {
             if row.text.trim().is_empty() {
                 errors.push(err(
@@ -325,6 +338,7 @@ impl ReportForm {
             opts.push(("summary.description", &s.description));
         }
         if let Some(i) = &self.impact {
+            opts.push(("impact.sml_reason", &i.sml_reason));
             opts.push(("impact.note", &i.note));
         }
         if let Some(e) = &self.external {
@@ -369,6 +383,7 @@ impl ReportForm {
             opt(&mut s.description);
         }
         if let Some(i) = &mut self.impact {
+            opt(&mut i.sml_reason);
             opt(&mut i.note);
         }
         if let Some(e) = &mut self.external {

@@ -5,7 +5,7 @@
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Offset, TimeZone};
 use kyoyu_domain::messages::ja;
 use kyoyu_domain::report::{
-    Contact, External, Impact, ReportForm, Summary, TimelineEntry, field_label,
+    Contact, External, Impact, ImpactFigures, ReportForm, Summary, TimelineEntry, field_label,
 };
 use kyoyu_domain::{OrgCode, Tlp};
 use serde::Deserialize;
@@ -65,6 +65,13 @@ pub struct FormInput {
     pub affected_system: String,
     pub description: String,
     pub sml_deviation: String,
+    pub impact_service: String,
+    pub fig_affected_users: String,
+    pub fig_duration_minutes: String,
+    pub fig_supply_loss_kw: String,
+    pub fig_affected_households: String,
+    pub fig_equipment: String,
+    pub sml_reason: String,
     pub system_status: String,
     pub spillover_possible: String,
     pub impact_note: String,
@@ -109,6 +116,29 @@ fn code<T: std::str::FromStr>(
                 field.to_owned(),
                 ja("invalid.not_an_option", &[("value", v)]),
             ));
+            None
+        }
+    }
+}
+
+/// A whole number as people type it: full-width digits and thousands separators allowed.
+fn figure(field: &str, v: &str, errors: &mut Vec<(String, String)>) -> Option<u64> {
+    let digits: String = v
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, ',' | '，' | '、' | ' ' | '　'))
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            _ => c,
+        })
+        .collect();
+    if digits.is_empty() {
+        return None;
+    }
+    match digits.parse::<u64>() {
+        Ok(n) => Some(n),
+        Err(_) => {
+            errors.push((field.to_owned(), ja("invalid.figure_number", &[])));
             None
         }
     }
@@ -203,12 +233,7 @@ impl FormInput {
             affected_system: opt(&self.affected_system),
             description: opt(&self.description),
         };
-        let impact = Impact {
-            sml_deviation: yes_no(&self.sml_deviation),
-            system_status: code("impact.system_status", &self.system_status, &mut errors),
-            spillover_possible: yes_no(&self.spillover_possible),
-            note: opt(&self.impact_note),
-        };
+        let impact = self.impact(&mut errors);
         let external = External {
             press: code("external.press", &self.press, &mut errors),
             press_note: opt(&self.press_note),
@@ -252,6 +277,32 @@ impl FormInput {
         }
     }
 
+    /// ⑥ as posted (also read alone, to show the deviation check before the form is sent).
+    pub fn impact(&self, errors: &mut Vec<(String, String)>) -> Impact {
+        let fig = |name: &str, v: &str, errors: &mut Vec<(String, String)>| {
+            figure(&format!("impact.figures.{name}"), v, errors)
+        };
+        Impact {
+            sml_deviation: yes_no(&self.sml_deviation),
+            service: opt(&self.impact_service).map(|s| s.trim().to_owned()),
+            figures: ImpactFigures {
+                affected_users: fig("affected_users", &self.fig_affected_users, errors),
+                duration_minutes: fig("duration_minutes", &self.fig_duration_minutes, errors),
+                supply_loss_kw: fig("supply_loss_kw", &self.fig_supply_loss_kw, errors),
+                affected_households: fig(
+                    "affected_households",
+                    &self.fig_affected_households,
+                    errors,
+                ),
+                equipment: opt(&self.fig_equipment).map(|s| s.trim().to_owned()),
+            },
+            sml_reason: opt(&self.sml_reason),
+            system_status: code("impact.system_status", &self.system_status, errors),
+            spillover_possible: yes_no(&self.spillover_possible),
+            note: opt(&self.impact_note),
+        }
+    }
+
     /// The inputs that re-fill the HTML form from a domain form.
     pub fn from_form(f: &ReportForm) -> FormInput {
         let yn = |b: Option<bool>| match b {
@@ -259,6 +310,7 @@ impl FormInput {
             Some(false) => "no".to_owned(),
             None => String::new(),
         };
+        let num = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
         let s = f.summary.clone().unwrap_or_default();
         let i = f.impact.clone().unwrap_or_default();
         let e = f.external.clone().unwrap_or_default();
@@ -290,6 +342,13 @@ impl FormInput {
             affected_system: s.affected_system.unwrap_or_default(),
             description: s.description.unwrap_or_default(),
             sml_deviation: yn(i.sml_deviation),
+            impact_service: i.service.clone().unwrap_or_default(),
+            fig_affected_users: num(i.figures.affected_users),
+            fig_duration_minutes: num(i.figures.duration_minutes),
+            fig_supply_loss_kw: num(i.figures.supply_loss_kw),
+            fig_affected_households: num(i.figures.affected_households),
+            fig_equipment: i.figures.equipment.clone().unwrap_or_default(),
+            sml_reason: i.sml_reason.clone().unwrap_or_default(),
             system_status: i
                 .system_status
                 .map(|x| x.code().to_owned())

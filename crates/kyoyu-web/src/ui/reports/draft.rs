@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
 
-use super::form::{FormPage, FormResult, failed_form, form_errors_list, form_page, thread_or_page};
+use super::form::{FormPage, FormResult, failed_form, form_page, posted_form, thread_or_page};
 use crate::AppState;
 use crate::auth::PageAuth;
 use crate::ui::error_page;
@@ -91,19 +91,9 @@ pub async fn save_draft(
         offer_anonymize: edition == 1,
         route_targets: t.actions.submit_to.clone(),
     };
-    let form = match input.to_form(edition) {
-        Ok(f) => f,
-        Err(errors) => {
-            return form_page(
-                &state,
-                &auth.session,
-                page,
-                input,
-                form_errors_list(errors),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
-        }
+    let (form, page, input) = match posted_form(&state, &auth.session, page, input, edition).await {
+        Ok(posted) => posted,
+        Err(page) => return page,
     };
     if let Err(e) = state.core.update_draft(&auth.session, t.id, form).await {
         return failed_form(&state, &auth.session, page, input, e).await;

@@ -7,8 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
 
 use super::form::{
-    FormPage, FormResult, base_form, failed_form, form_errors_list, form_page, own_code,
-    thread_or_page,
+    FormPage, FormResult, base_form, failed_form, form_page, own_code, posted_form, thread_or_page,
 };
 use crate::AppState;
 use crate::auth::PageAuth;
@@ -82,19 +81,9 @@ pub async fn follow_up(
         route_targets: Vec::new(),
         offer_anonymize: false,
     };
-    let form = match input.to_form(edition) {
-        Ok(f) => f,
-        Err(errors) => {
-            return form_page(
-                &state,
-                &auth.session,
-                page,
-                input,
-                form_errors_list(errors),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
-        }
+    let (form, page, input) = match posted_form(&state, &auth.session, page, input, edition).await {
+        Ok(posted) => posted,
+        Err(page) => return page,
     };
     let submit = input.action != "draft";
     match state

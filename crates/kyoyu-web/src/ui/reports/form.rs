@@ -9,7 +9,7 @@ use axum_extra::extract::Form;
 use kyoyu_core::reports::ReportThread;
 use kyoyu_core::{CoreError, OrgRef, Session};
 use kyoyu_domain::messages::{Locale, t};
-use kyoyu_domain::report::ReportForm;
+use kyoyu_domain::report::{ReportForm, SmlCheck, check_impact};
 use kyoyu_domain::{
     Cause, CauseGroup, EventClass, Outlook, PressState, ReportBasis, Severity, SystemStatus,
 };
@@ -47,6 +47,12 @@ struct FormTpl {
     offer_anonymize: bool,
     /// The new-report page also takes a filled Excel 様式.
     show_import: bool,
+    /// The services of every sector, for ⑥ (表3).
+    services: Vec<OptGroup>,
+    /// Equipment with a rule of its own (表3, 放送).
+    equipment: Vec<String>,
+    /// kyoyu's suggestion for ⑥ from what was last posted or saved.
+    sml: Option<SmlCheck>,
 }
 
 pub(super) struct FormPage {
@@ -97,8 +103,41 @@ pub(super) async fn form_page(
                 .collect(),
         })
         .collect();
+    let reference = state.core.reference();
+    let services = reference
+        .sectors
+        .iter()
+        .filter(|sector| !sector.services.is_empty())
+        .map(|sector| OptGroup {
+            label: sector.name_ja.clone(),
+            options: sector
+                .services
+                .iter()
+                .map(|v| Opt {
+                    code: v.code.clone(),
+                    label: v.name_ja.clone(),
+                    help: v.sml_ja.clone(),
+                })
+                .collect(),
+        })
+        .collect();
+    let mut equipment: Vec<String> = Vec::new();
+    for q in reference
+        .sectors
+        .iter()
+        .flat_map(|sector| sector.services.iter())
+        .flat_map(|v| v.qualifiers())
+    {
+        if !equipment.iter().any(|e| e == q) {
+            equipment.push(q.to_owned());
+        }
+    }
+    let sml = check_impact(&reference, &input.sector, &input.impact(&mut Vec::new()));
     let tpl = FormTpl {
         l: JA,
+        services,
+        equipment,
+        sml,
         chrome: Chrome::for_session(state, s, "reports").await,
         show_import: page.post_url == "/reports/new",
         heading: page.heading,
@@ -107,7 +146,14 @@ pub(super) async fn form_page(
         number: page.number,
         input,
         errors,
-        severities: opts(Severity::ALL, Severity::code, Severity::label),
+        severities: Severity::ALL
+            .iter()
+            .map(|v| Opt {
+                code: v.code().to_owned(),
+                label: v.label().to_owned(),
+                help: t(Locale::Ja, &format!("severity_help.{}", v.code())).to_owned(),
+            })
+            .collect(),
         tlps: tlp_opts(),
         bases: opts(ReportBasis::ALL, ReportBasis::code, ReportBasis::label),
         events,
@@ -170,8 +216,35 @@ pub async fn new_form(State(state): State<AppState>, auth: PageAuth) -> Response
     form_page(&state, s, page, input, Vec::new(), StatusCode::OK).await
 }
 
-pub(super) fn form_errors_list(errors: Vec<(String, String)>) -> Vec<String> {
+fn form_errors_list(errors: Vec<(String, String)>) -> Vec<String> {
     errors.into_iter().map(|(f, m)| describe(&f, &m)).collect()
+}
+
+/// The domain form of a posted page with the page and input back, or the page to answer with:
+/// the form again with its problems (422), or unchanged with the deviation check of ⑥ when
+/// the reporter only asked for that (`action=assess`, nothing saved).
+pub(super) async fn posted_form(
+    state: &AppState,
+    s: &Session,
+    page: FormPage,
+    input: FormInput,
+    edition: u32,
+) -> Result<(ReportForm, FormPage, FormInput), Response> {
+    if input.action == "assess" {
+        return Err(form_page(state, s, page, input, Vec::new(), StatusCode::OK).await);
+    }
+    match input.to_form(edition) {
+        Ok(form) => Ok((form, page, input)),
+        Err(errors) => Err(form_page(
+            state,
+            s,
+            page,
+            input,
+            form_errors_list(errors),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await),
+    }
 }
 
 pub(super) type FormResult = Result<Form<FormInput>, axum_extra::extract::FormRejection>;
@@ -193,19 +266,9 @@ pub async fn create(State(state): State<AppState>, auth: PageAuth, form: FormRes
         offer_anonymize: s.actor.has_role(kyoyu_domain::Role::Operator),
         route_targets: targets,
     };
-    let form = match input.to_form(1) {
-        Ok(f) => f,
-        Err(errors) => {
-            return form_page(
-                &state,
-                s,
-                page,
-                input,
-                form_errors_list(errors),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
-        }
+    let (form, page, input) = match posted_form(&state, s, page, input, 1).await {
+        Ok(posted) => posted,
+        Err(page) => return page,
     };
     let submit = input.action != "draft";
     let to = Some(input.to.as_str()).filter(|t| !t.is_empty());

@@ -8,7 +8,7 @@ use axum_extra::extract::Form;
 use kyoyu_domain::ReportId;
 use serde::Deserialize;
 
-use super::form::{FormPage, FormResult, failed_form, form_errors_list, form_page, thread_or_page};
+use super::form::{FormPage, FormResult, failed_form, form_page, posted_form, thread_or_page};
 use super::thread::show_thread;
 use crate::AppState;
 use crate::auth::PageAuth;
@@ -100,19 +100,9 @@ pub async fn forward_edit(
         offer_anonymize: t.actions.can_anonymize,
         route_targets: t.actions.forward_to.clone(),
     };
-    let form = match input.to_form(edition) {
-        Ok(f) => f,
-        Err(errors) => {
-            return form_page(
-                &state,
-                &auth.session,
-                page,
-                input,
-                form_errors_list(errors),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
-        }
+    let (form, page, input) = match posted_form(&state, &auth.session, page, input, edition).await {
+        Ok(posted) => posted,
+        Err(page) => return page,
     };
     let anonymize = t.actions.can_anonymize.then_some(input.anonymize == "yes");
     match state

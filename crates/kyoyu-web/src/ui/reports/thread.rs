@@ -11,7 +11,8 @@ use axum::response::Response;
 use kyoyu_core::reports::ReportThread;
 use kyoyu_domain::AttachmentId;
 use kyoyu_domain::messages::fill;
-use kyoyu_domain::report::{ReportForm, field_label};
+use kyoyu_domain::reference::Metric;
+use kyoyu_domain::report::{ImpactFigures, ReportForm, SmlCheck, field_label, thousands};
 use serde::Deserialize;
 
 use super::form::thread_or_page;
@@ -80,7 +81,7 @@ struct ThreadTpl {
 }
 
 /// The form as labelled rows, section by section in the order of 図4; empty fields left out.
-pub fn sections(f: &ReportForm, sector_name: &str) -> Vec<Section> {
+pub fn sections(f: &ReportForm, sector_name: &str, sml: Option<&SmlCheck>) -> Vec<Section> {
     let mut out = Vec::new();
     let mut push = |title: &str, rows: Vec<(&str, String)>| {
         let rows: Vec<(String, String)> = rows
@@ -195,6 +196,23 @@ pub fn sections(f: &ReportForm, sector_name: &str) -> Vec<Section> {
         vec![
             (t_ja("report.sml_deviation"), yes_no(i.sml_deviation)),
             (
+                t_ja("sml.service"),
+                sml.map(|c| c.service_name.clone())
+                    .or(i.service.clone())
+                    .unwrap_or_default(),
+            ),
+            (t_ja("sml.figures"), figures_text(&i.figures)),
+            (
+                t_ja("sml.suggestion"),
+                sml.map(|c| match c.agrees {
+                    Some(true) => format!("{}（{}）", c.summary, t_ja("sml.agrees")),
+                    Some(false) => format!("{}（{}）", c.summary, t_ja("sml.differs")),
+                    None => c.summary.clone(),
+                })
+                .unwrap_or_default(),
+            ),
+            (t_ja("sml.reason"), i.sml_reason.clone().unwrap_or_default()),
+            (
                 t_ja("report.system_status"),
                 i.system_status
                     .map(|s| s.label().to_owned())
@@ -251,6 +269,27 @@ pub fn sections(f: &ReportForm, sector_name: &str) -> Vec<Section> {
         )],
     );
     out
+}
+
+/// The figures of ⑥ in one line: 「影響を受けた利用者数 45000人、継続時間 180分」.
+fn figures_text(figures: &ImpactFigures) -> String {
+    let mut parts: Vec<String> = Metric::ALL
+        .iter()
+        .filter_map(|m| {
+            figures.get(*m).map(|v| {
+                format!(
+                    "{} {}{}",
+                    t_ja(&format!("sml_metric.{}", m.code())),
+                    thousands(v),
+                    t_ja(&format!("sml_unit.{}", m.code()))
+                )
+            })
+        })
+        .collect();
+    if let Some(e) = &figures.equipment {
+        parts.push(format!("{}: {e}", t_ja("sml.equipment")));
+    }
+    parts.join("、")
 }
 
 fn changed_labels(fields: &[String]) -> String {
@@ -338,7 +377,7 @@ pub(super) async fn show_thread(
                     &[("n", &e.versions.len().to_string())],
                 ),
                 sections: latest
-                    .map(|v| sections(&v.form, &t.sector_name))
+                    .map(|v| sections(&v.form, &t.sector_name, v.sml_check.as_ref()))
                     .unwrap_or_default(),
             }
         })
