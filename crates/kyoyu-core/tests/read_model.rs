@@ -437,7 +437,7 @@ fn expected(actor: &Actor, recs: &[ReportRecord], q: &Query) -> Vec<Line> {
             Query::FollowUps => {
                 actor.org_id().is_some()
                     && s.follow_up_expected
-                    && watches_follow_up(actor, view, &s.sector)
+                    && watches_follow_up(actor, view, &s.sector, s.number.is_some())
             }
         };
         if !keep {

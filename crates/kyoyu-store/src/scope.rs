@@ -202,6 +202,9 @@ pub(crate) fn push_follow_up_watch(sql: &mut Sql, w: &FollowUpWatch) {
     if !w.ministry_sectors().is_empty() {
         sql.push(" OR l.sector IN ").bind_list(w.ministry_sectors());
     }
+    if w.numbered() {
+        sql.push(" OR l.number IS NOT NULL");
+    }
     sql.push(")");
 }
 

@@ -170,6 +170,10 @@ async fn a_report_travels_the_route_is_anonymised_numbered_and_followed_up() {
         let (_, fu) = app.get("/api/v1/follow-ups", Some(&fsa)).await;
         assert_eq!(fu["items"][0]["id"], id);
         assert_eq!(fu["items"][0]["number"], "R1-2");
+        // NISC numbered the thread and waits for its 続報 too (図4 ⑧).
+        let nisc = app.login(NISC).await;
+        let (_, fu) = app.get("/api/v1/follow-ups", Some(&nisc)).await;
+        assert_eq!(fu["items"][0]["id"], id, "{fu}");
         let (_, thread) = app.get(&format!("/api/v1/reports/{id}"), Some(&fsa)).await;
         let ed2 = &thread["editions"][1]["versions"][0]["form"];
         assert_eq!(

@@ -170,16 +170,18 @@ pub fn hides_attachment_names(view: ReportView, anonymized: bool) -> bool {
     !view.is_full() && anonymized
 }
 
-/// Who watches a thread's follow-ups (続報): the reporter's side, and the sector ministries with
-/// jurisdiction over its sector.
-pub fn watches_follow_up(actor: &Actor, view: ReportView, sector: &str) -> bool {
-    view.is_full() || FollowUpWatch::of(actor).ministry_sectors.contains(sector)
+/// Who watches a thread's follow-ups (続報, 図4 ⑧): the reporter's side, the sector ministries
+/// with jurisdiction over its sector, and NISC once the thread has reached it (it is numbered).
+pub fn watches_follow_up(actor: &Actor, view: ReportView, sector: &str, numbered: bool) -> bool {
+    let watch = FollowUpWatch::of(actor);
+    view.is_full() || watch.ministry_sectors.contains(sector) || (watch.nisc && numbered)
 }
 
 /// [`watches_follow_up`] reduced to what a query needs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FollowUpWatch {
     ministry_sectors: BTreeSet<String>,
+    nisc: bool,
 }
 
 impl FollowUpWatch {
@@ -189,12 +191,20 @@ impl FollowUpWatch {
             .filter(|o| o.has(Role::SectorMinistry))
             .map(|o| o.jurisdiction.clone())
             .unwrap_or_default();
-        FollowUpWatch { ministry_sectors }
+        FollowUpWatch {
+            ministry_sectors,
+            nisc: actor.org().is_some_and(|o| o.has(Role::Nisc)),
+        }
     }
 
     /// Sectors whose threads the actor watches as their ministry, whatever view it has.
     pub fn ministry_sectors(&self) -> &BTreeSet<String> {
         &self.ministry_sectors
+    }
+
+    /// Whether the actor watches every thread that has reached NISC (NISC itself).
+    pub fn numbered(&self) -> bool {
+        self.nisc
     }
 }
 
@@ -291,7 +301,7 @@ mod tests {
     }
 
     #[test]
-    fn the_reporter_side_and_the_sector_ministry_watch_follow_ups() {
+    fn the_reporter_side_the_sector_ministry_and_nisc_watch_follow_ups() {
         let ministry = Actor::User(UserActor {
             user_id: UserId(1),
             org: Some(OrgFacts {
@@ -306,10 +316,44 @@ mod tests {
         assert!(watches_follow_up(
             &ministry,
             ReportView::Released,
-            "finance"
+            "finance",
+            false
         ));
-        assert!(!watches_follow_up(&ministry, ReportView::Released, "gas"));
-        assert!(watches_follow_up(&user(5, 5), ReportView::Own, "gas"));
-        assert!(!watches_follow_up(&user(5, 5), ReportView::Released, "gas"));
+        assert!(!watches_follow_up(
+            &ministry,
+            ReportView::Released,
+            "gas",
+            true
+        ));
+        assert!(watches_follow_up(
+            &user(5, 5),
+            ReportView::Own,
+            "gas",
+            false
+        ));
+        assert!(!watches_follow_up(
+            &user(5, 5),
+            ReportView::Released,
+            "gas",
+            true
+        ));
+        let nisc = Actor::User(UserActor {
+            user_id: UserId(2),
+            org: Some(OrgFacts {
+                id: OrgId(1),
+                roles: [Role::Nisc].into(),
+                ..Default::default()
+            }),
+            is_contact: true,
+            is_admin: false,
+        });
+        // NISC waits for the 続報 of every thread that reached it, and only of those.
+        assert!(watches_follow_up(&nisc, ReportView::Released, "gas", true));
+        assert!(!watches_follow_up(
+            &nisc,
+            ReportView::Released,
+            "gas",
+            false
+        ));
     }
 }
