@@ -187,6 +187,14 @@ impl Core {
         self.clock.now()
     }
 
+    /// Today's date in Japan (the calendar of routine information, deadlines shown as dates).
+    pub fn today_jst(&self) -> chrono::NaiveDate {
+        self.clock
+            .now()
+            .with_timezone(&kyoyu_domain::wareki::jst())
+            .date_naive()
+    }
+
     fn now_ts(&self) -> String {
         kyoyu_store::ts(self.clock.now())
     }

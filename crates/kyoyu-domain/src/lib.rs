@@ -13,6 +13,7 @@ pub mod policy;
 pub mod reference;
 pub mod report;
 pub mod risk;
+pub mod routine;
 pub mod search;
 pub mod stats;
 pub mod wareki;

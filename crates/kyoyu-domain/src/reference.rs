@@ -7,6 +7,8 @@ use std::collections::{BTreeSet, HashSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::routine::{Framework, OutOfBand, RoutineSource};
+
 /// The reference data as shipped (seed 000, 表2/表3 and DOMAIN.md §2).
 pub const BUNDLED: &str = include_str!("../data/reference.toml");
 
@@ -16,6 +18,15 @@ pub struct ReferenceData {
     pub version: u32,
     pub ministries: Vec<Ministry>,
     pub sectors: Vec<Sector>,
+    /// The routine sources of Ⅳ, as links.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub routine_sources: Vec<RoutineSource>,
+    /// The other sharing frameworks of Ⅲ, with when to use which.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub frameworks: Vec<Framework>,
+    /// Security updates released outside the monthly day.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub out_of_band: Vec<OutOfBand>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -324,6 +335,51 @@ impl ReferenceData {
                         ));
                     }
                 }
+            }
+        }
+        self.validate_routine()
+    }
+
+    /// Links are web addresses (a page must not carry a `javascript:` link); framework codes
+    /// are unique; every entry has a name.
+    fn validate_routine(&self) -> Result<(), ReferenceError> {
+        let bad = |m: String| Err(ReferenceError::Invalid(m));
+        let is_web = |u: &str| {
+            (u.starts_with("https://") || u.starts_with("http://"))
+                && u.len() > "https://".len()
+                && !u
+                    .chars()
+                    .any(|c| c.is_whitespace() || c.is_control() || c == '"')
+        };
+        for s in &self.routine_sources {
+            if s.name_ja.trim().is_empty() || !is_web(&s.url) {
+                return bad(format!(
+                    "routine source `{}` needs a name and an http(s) address",
+                    s.url
+                ));
+            }
+        }
+        let mut codes = HashSet::new();
+        for f in &self.frameworks {
+            if !is_code(&f.code) || !codes.insert(f.code.as_str()) {
+                return bad(format!(
+                    "framework code `{}` is malformed or repeated",
+                    f.code
+                ));
+            }
+            if f.name_ja.trim().is_empty() || (!f.url.is_empty() && !is_web(&f.url)) {
+                return bad(format!(
+                    "framework `{}` needs a name, and its address must be http(s)",
+                    f.code
+                ));
+            }
+        }
+        for o in &self.out_of_band {
+            if o.vendor_ja.trim().is_empty() || (!o.url.is_empty() && !is_web(&o.url)) {
+                return bad(format!(
+                    "out-of-band release of {} needs a vendor, and its address must be http(s)",
+                    o.date
+                ));
             }
         }
         Ok(())

@@ -152,6 +152,7 @@ pub fn routes(max_upload_bytes: usize) -> (Router<AppState>, OpenApiDoc) {
         .routes(routes!(orgs::list_orgs))
         .routes(routes!(orgs::get_org))
         .routes(routes!(orgs::list_sectors))
+        .routes(routes!(orgs::routine))
         .routes(routes!(search::search))
         .routes(routes!(statistics::statistics))
         .routes(routes!(risk::criteria, risk::add_criteria))

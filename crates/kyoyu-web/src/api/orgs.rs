@@ -1,4 +1,5 @@
-//! `/api/v1/orgs` and `/api/v1/sectors`: the organisation directory and the reference data.
+//! `/api/v1/orgs`, `/api/v1/sectors` and `/api/v1/routine`: the organisation directory and the
+//! reference data.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -9,6 +10,8 @@ use utoipa::ToSchema;
 use crate::AppState;
 use crate::auth::ApiAuth;
 use crate::error::{ApiError, ErrorBody};
+use kyoyu_domain::reference::Metric;
+use kyoyu_domain::routine::{Framework, OutOfBand, RoutineSource, UpdateDay};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OrgView {
@@ -83,6 +86,35 @@ pub struct ServiceView {
     pub sml_ja: String,
     /// Whether the level has machine-checkable thresholds.
     pub quantitative: bool,
+    /// The figures its thresholds are stated in (`impact.figures` of a report).
+    pub figures: Vec<Metric>,
+    /// Equipment with a rule of its own (`impact.figures.equipment`).
+    pub equipment: Vec<String>,
+}
+
+/// Routine information (seed 000 Ⅳ) and the other sharing frameworks (Ⅲ).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoutineView {
+    /// The monthly security-update days from this month on, for a year.
+    pub update_days: Vec<UpdateDay>,
+    /// Security updates released outside the monthly day, as an administrator recorded them.
+    pub out_of_band: Vec<OutOfBand>,
+    pub sources: Vec<RoutineSource>,
+    pub frameworks: Vec<Framework>,
+}
+
+/// The update days for the coming year, out-of-band releases, routine sources and frameworks.
+#[utoipa::path(get, path = "/api/v1/routine", tag = "orgs", security(("bearer" = [])),
+    responses((status = 200, body = RoutineView), (status = 401, body = ErrorBody)))]
+pub async fn routine(State(state): State<AppState>, _auth: ApiAuth) -> Json<RoutineView> {
+    let reference = state.core.reference();
+    let today = state.core.today_jst();
+    Json(RoutineView {
+        update_days: kyoyu_domain::routine::update_days(today, 12),
+        out_of_band: reference.out_of_band.clone(),
+        sources: reference.routine_sources.clone(),
+        frameworks: reference.frameworks.clone(),
+    })
 }
 
 /// The sectors of the reference data in force, with their services.
@@ -108,6 +140,16 @@ pub async fn list_sectors(State(state): State<AppState>, _auth: ApiAuth) -> Json
                         name_ja: v.name_ja.clone(),
                         sml_ja: v.sml_ja.clone(),
                         quantitative: !v.sml_rules.is_empty(),
+                        figures: {
+                            let mut m: Vec<Metric> = Vec::new();
+                            for c in v.sml_rules.iter().flat_map(|r| &r.conditions) {
+                                if !m.contains(&c.metric) {
+                                    m.push(c.metric);
+                                }
+                            }
+                            m
+                        },
+                        equipment: v.qualifiers().into_iter().map(str::to_owned).collect(),
                     })
                     .collect(),
             })

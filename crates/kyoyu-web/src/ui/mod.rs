@@ -10,6 +10,7 @@ mod pages;
 mod report_form;
 pub(crate) mod reports;
 mod risk;
+mod routine;
 mod saved_searches;
 mod search;
 mod statistics;
@@ -343,6 +344,7 @@ fn table(max_upload_bytes: usize) -> Vec<Route> {
         ("/logout", POST, post(pages::logout)),
         ("/", GET, get(pages::home)),
         ("/orgs", GET, get(pages::orgs)),
+        ("/routine", GET, get(routine::page)),
         ("/reports", GET, get(reports::list)),
         (
             "/reports/new",

@@ -218,6 +218,8 @@ struct HomeTpl {
     is_contact: bool,
     is_admin: bool,
     must_enrol_totp: bool,
+    /// The next monthly security-update day in Japan (定例情報).
+    next_update: String,
 }
 
 pub async fn home(State(state): State<AppState>, auth: PageAuth) -> Response {
@@ -258,6 +260,7 @@ pub async fn home(State(state): State<AppState>, auth: PageAuth) -> Response {
         is_contact: s.is_contact,
         is_admin: s.is_admin,
         must_enrol_totp: s.must_enrol_totp,
+        next_update: crate::ui::routine::next_update_line(state.core.today_jst()),
     };
     render(StatusCode::OK, &tpl)
 }

@@ -10,6 +10,7 @@ use kyoyu_core::reports::ReportThread;
 use kyoyu_core::{CoreError, OrgRef, Session};
 use kyoyu_domain::messages::{Locale, t};
 use kyoyu_domain::report::{ReportForm, SmlCheck, check_impact};
+use kyoyu_domain::routine::Framework;
 use kyoyu_domain::{
     Cause, CauseGroup, EventClass, Outlook, PressState, ReportBasis, Severity, SystemStatus,
 };
@@ -53,6 +54,8 @@ struct FormTpl {
     equipment: Vec<String>,
     /// kyoyu's suggestion for ⑥ from what was last posted or saved.
     sml: Option<SmlCheck>,
+    /// The other sharing frameworks (Ⅲ), as guidance beside the send button.
+    frameworks: Vec<Framework>,
 }
 
 pub(super) struct FormPage {
@@ -135,6 +138,7 @@ pub(super) async fn form_page(
     let sml = check_impact(&reference, &input.sector, &input.impact(&mut Vec::new()));
     let tpl = FormTpl {
         l: JA,
+        frameworks: reference.frameworks.clone(),
         services,
         equipment,
         sml,
