@@ -24,6 +24,7 @@ pub mod risk;
 pub mod search;
 mod session_cache;
 pub mod stats;
+pub mod workbench;
 
 use std::sync::{Arc, RwLock};
 

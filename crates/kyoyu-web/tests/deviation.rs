@@ -151,80 +151,81 @@ async fn the_ministry_sees_the_suggestion_beside_the_answer() {
 
 #[tokio::test]
 async fn the_html_form_judges_without_saving() {
-    let app = apps().await.remove(0);
-    let c = app.ui_login(OP).await;
-    let page = c
-        .get(app.url("/reports/new"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(page.contains("影響を受けた重要インフラサービス"));
-    assert!(
-        !page.contains("id=\"sml-suggestion\""),
-        "no judgement before figures"
-    );
-    // 表4's definitions are at the severity choice.
-    assert!(page.contains("直ちに対応について検討することが推奨される情報"));
-    let csrf = csrf_field(&page);
-    let posted = [
-        ("_csrf", csrf.as_str()),
-        ("reported_at", "2026-12-01T09:00"),
-        ("contact_organization", "情報通信デモ事業者1"),
-        ("contact_person", "連絡 太郎"),
-        ("contact_email", "taro@op.example"),
-        ("tlp", "amber"),
-        ("has_attachment", "no"),
-        ("sector", "info_comm"),
-        ("impact_service", "telecom_service"),
-        ("fig_affected_users", "４５，０００"),
-        ("fig_duration_minutes", "180"),
-        ("action", "assess"),
-    ];
-    let res = c
-        .post(app.url("/reports/new"))
-        .form(&posted)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
-    let page = res.text().await.unwrap();
-    assert!(page.contains("id=\"sml-suggestion\""), "{page}");
-    assert!(page.contains("逸脱「有」と判定しました"));
-    assert!(page.contains("value=\"45000\"") || page.contains("value=\"４５，０００\""));
-    let token = app.login(OP).await;
-    let (_, list) = app.get("/api/v1/reports", Some(&token)).await;
-    assert_eq!(
-        list["items"].as_array().unwrap().len(),
-        0,
-        "judging saves nothing"
-    );
+    for app in apps().await {
+        let c = app.ui_login(OP).await;
+        let page = c
+            .get(app.url("/reports/new"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("影響を受けた重要インフラサービス"));
+        assert!(
+            !page.contains("id=\"sml-suggestion\""),
+            "no judgement before figures"
+        );
+        // 表4's definitions are at the severity choice.
+        assert!(page.contains("直ちに対応について検討することが推奨される情報"));
+        let csrf = csrf_field(&page);
+        let posted = [
+            ("_csrf", csrf.as_str()),
+            ("reported_at", "2026-12-01T09:00"),
+            ("contact_organization", "情報通信デモ事業者1"),
+            ("contact_person", "連絡 太郎"),
+            ("contact_email", "taro@op.example"),
+            ("tlp", "amber"),
+            ("has_attachment", "no"),
+            ("sector", "info_comm"),
+            ("impact_service", "telecom_service"),
+            ("fig_affected_users", "４５，０００"),
+            ("fig_duration_minutes", "180"),
+            ("action", "assess"),
+        ];
+        let res = c
+            .post(app.url("/reports/new"))
+            .form(&posted)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let page = res.text().await.unwrap();
+        assert!(page.contains("id=\"sml-suggestion\""), "{page}");
+        assert!(page.contains("逸脱「有」と判定しました"));
+        assert!(page.contains("value=\"45000\"") || page.contains("value=\"４５，０００\""));
+        let token = app.login(OP).await;
+        let (_, list) = app.get("/api/v1/reports", Some(&token)).await;
+        assert_eq!(
+            list["items"].as_array().unwrap().len(),
+            0,
+            "judging saves nothing"
+        );
 
-    // A figure that is not a number is named by its label.
-    let mut bad = posted.to_vec();
-    bad.retain(|(k, _)| *k != "action");
-    bad.push(("fig_duration_minutes", "三時間"));
-    bad.retain(|(k, v)| !(*k == "fig_duration_minutes" && *v == "180"));
-    bad.push(("action", "send"));
-    let res = c
-        .post(app.url("/reports/new"))
-        .form(&bad)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = res.text().await.unwrap();
-    assert!(
-        page.contains("継続時間: 数値は0以上の整数で記入してください。"),
-        "{page}"
-    );
-    assert!(
-        !page.contains("impact.figures"),
-        "no field path on the page"
-    );
-    app.db.cleanup().await;
+        // A figure that is not a number is named by its label.
+        let mut bad = posted.to_vec();
+        bad.retain(|(k, _)| *k != "action");
+        bad.push(("fig_duration_minutes", "三時間"));
+        bad.retain(|(k, v)| !(*k == "fig_duration_minutes" && *v == "180"));
+        bad.push(("action", "send"));
+        let res = c
+            .post(app.url("/reports/new"))
+            .form(&bad)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let page = res.text().await.unwrap();
+        assert!(
+            page.contains("継続時間: 数値は0以上の整数で記入してください。"),
+            "{page}"
+        );
+        assert!(
+            !page.contains("impact.figures"),
+            "no field path on the page"
+        );
+        app.db.cleanup().await;
+    }
 }
 
 async fn click(c: &Client, css: &str) {

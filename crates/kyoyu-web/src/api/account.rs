@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use kyoyu_core::workbench::Workbench;
 use kyoyu_core::{LoginClient, TokenKind};
 use kyoyu_domain::messages::{Locale, t};
 use serde::{Deserialize, Serialize};
@@ -95,6 +96,18 @@ pub struct MeResponse {
     pub org: Option<OrgView>,
     /// Sectors under the organisation's jurisdiction (sector ministries).
     pub jurisdiction: Vec<String>,
+}
+
+/// What waits for the caller's organisation: reports to forward, follow-ups awaited (and those
+/// awaited longer than a day), scope requests to decide, advisories to acknowledge or handle.
+/// Each count is of a list the caller may read, up to 100 (`more` when it goes on).
+#[utoipa::path(get, path = "/api/v1/me/workbench", tag = "account", security(("bearer" = [])),
+    responses((status = 200, body = Workbench), (status = 401, body = ErrorBody)))]
+pub async fn workbench(
+    State(state): State<AppState>,
+    auth: ApiAuth,
+) -> Result<Json<Workbench>, ApiError> {
+    Ok(Json(state.core.workbench(&auth.session).await?))
 }
 
 /// The caller: user, organisation, roles, sectors.

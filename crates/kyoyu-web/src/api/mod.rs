@@ -143,6 +143,7 @@ pub fn routes(max_upload_bytes: usize) -> (Router<AppState>, OpenApiDoc) {
         .routes(routes!(account::login))
         .routes(routes!(account::logout))
         .routes(routes!(account::me))
+        .routes(routes!(account::workbench))
         .routes(routes!(account::list_tokens, account::create_token))
         .routes(routes!(account::revoke_token))
         .routes(routes!(

@@ -6,6 +6,7 @@ mod account;
 pub(crate) mod advisories;
 mod chart;
 mod documents;
+mod notifications;
 mod pages;
 mod report_form;
 pub(crate) mod reports;
@@ -54,6 +55,38 @@ pub struct Chrome {
     pub user: Option<UserBar>,
     pub csrf: String,
     pub active: &'static str,
+    /// What waits for the visitor, as menu badges.
+    pub badges: Badges,
+}
+
+/// Counts shown beside menu entries ("" for none): reports to forward beside 受信箱,
+/// advisories to acknowledge and scope requests to decide beside 情報提供.
+#[derive(Default)]
+pub struct Badges {
+    pub inbox: String,
+    pub advisories: String,
+}
+
+impl Badges {
+    fn of(w: &kyoyu_core::workbench::Workbench) -> Badges {
+        let show = |t: kyoyu_core::workbench::Tally| {
+            if t.is_zero() {
+                String::new()
+            } else if t.more {
+                format!("{}+", t.count)
+            } else {
+                t.count.to_string()
+            }
+        };
+        let advisories = kyoyu_core::workbench::Tally {
+            count: w.to_acknowledge.count + w.scope_requests.count,
+            more: w.to_acknowledge.more,
+        };
+        Badges {
+            inbox: show(w.to_forward),
+            advisories: show(advisories),
+        }
+    }
 }
 
 pub struct UserBar {
@@ -68,6 +101,7 @@ impl Chrome {
             user: None,
             csrf: String::new(),
             active: "",
+            badges: Badges::default(),
         }
     }
 
@@ -91,6 +125,13 @@ impl Chrome {
             Some(id) => state.core.org(&s.actor, id).await.ok().map(|o| o.name_ja),
             None => None,
         };
+        // A count that cannot be read leaves the badge off; the page itself still renders.
+        let badges = state
+            .core
+            .workbench(s)
+            .await
+            .map(|w| Badges::of(&w))
+            .unwrap_or_default();
         Chrome {
             demo: state.config.demo,
             user: Some(UserBar {
@@ -99,6 +140,7 @@ impl Chrome {
             }),
             csrf: s.csrf.clone(),
             active,
+            badges,
         }
     }
 }
@@ -166,6 +208,7 @@ pub fn error_page_with(status: StatusCode, message: &str, details: Vec<String>) 
             user: None,
             csrf: String::new(),
             active: "",
+            badges: Badges::default(),
         },
         heading: messages::t(Locale::Ja, "error_page.title").to_owned(),
         message: message.to_owned(),
@@ -345,6 +388,7 @@ fn table(max_upload_bytes: usize) -> Vec<Route> {
         ("/", GET, get(pages::home)),
         ("/orgs", GET, get(pages::orgs)),
         ("/routine", GET, get(routine::page)),
+        ("/notifications", GET, get(notifications::page)),
         ("/reports", GET, get(reports::list)),
         (
             "/reports/new",

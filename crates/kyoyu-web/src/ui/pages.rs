@@ -220,6 +220,56 @@ struct HomeTpl {
     must_enrol_totp: bool,
     /// The next monthly security-update day in Japan (定例情報).
     next_update: String,
+    /// What waits for the visitor's organisation (none without one).
+    workbench: Option<Vec<WorkLine>>,
+}
+
+/// One line of the workbench: what waits, how many, and where to deal with it.
+pub struct WorkLine {
+    pub id: &'static str,
+    pub label: &'static str,
+    pub count: String,
+    pub note: String,
+    pub href: &'static str,
+}
+
+fn work_lines(w: &kyoyu_core::workbench::Workbench) -> Vec<WorkLine> {
+    use kyoyu_core::workbench::Tally;
+    let count = |t: Tally| {
+        if t.more {
+            format!("{}+", t.count)
+        } else {
+            t.count.to_string()
+        }
+    };
+    let line = |id, tally: Tally, href| WorkLine {
+        id,
+        label: t(Locale::Ja, &format!("workbench.{id}")),
+        count: count(tally),
+        note: String::new(),
+        href,
+    };
+    let mut lines = vec![
+        line("to_forward", w.to_forward, "/inbox?box=to_forward"),
+        line("scope_requests", w.scope_requests, "/scope-requests"),
+        line(
+            "to_acknowledge",
+            w.to_acknowledge,
+            "/advisories?delivered=true",
+        ),
+        line("to_handle", w.to_handle, "/advisories?delivered=true"),
+        line("follow_ups", w.follow_ups, "/follow-ups"),
+    ];
+    if let Some(f) = lines.iter_mut().find(|l| l.id == "follow_ups")
+        && !w.follow_ups_overdue.is_zero()
+    {
+        f.note = kyoyu_domain::messages::fill(
+            t(Locale::Ja, "workbench.overdue"),
+            &[("n", &count(w.follow_ups_overdue))],
+        );
+    }
+    lines.retain(|l| l.count != "0");
+    lines
 }
 
 pub async fn home(State(state): State<AppState>, auth: PageAuth) -> Response {
@@ -261,6 +311,13 @@ pub async fn home(State(state): State<AppState>, auth: PageAuth) -> Response {
         is_admin: s.is_admin,
         must_enrol_totp: s.must_enrol_totp,
         next_update: crate::ui::routine::next_update_line(state.core.today_jst()),
+        workbench: match s.org_id {
+            Some(_) => match state.core.workbench(s).await {
+                Ok(w) => Some(work_lines(&w)),
+                Err(e) => return core_error_page(e),
+            },
+            None => None,
+        },
     };
     render(StatusCode::OK, &tpl)
 }
