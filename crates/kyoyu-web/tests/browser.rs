@@ -418,6 +418,9 @@ async fn an_advisory_is_published_forwarded_and_acknowledged_in_the_browser() {
         .click()
         .await
         .unwrap();
+    // Publishing asks for confirmation first.
+    assert!(c.get_alert_text().await.unwrap().contains("公開後は取り消せません"));
+    c.accept_alert().await.unwrap();
     arrived(&c, "published").await;
     c.wait()
         .for_element(Locator::Css("p.notice"))

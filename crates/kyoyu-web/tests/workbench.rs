@@ -226,3 +226,154 @@ async fn every_role_sees_its_workbench_at_desk_and_phone_width() {
     let _ = c.close().await;
     drop(db);
 }
+
+/// Logs in over the API of a booted server.
+async fn api_token(http: &reqwest::Client, base: &str, email: &str) -> String {
+    let login: Value = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({ "email": email, "password": "kyoyu-demo-pass" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    login["token"].as_str().unwrap().to_owned()
+}
+
+async fn api_post(http: &reqwest::Client, url: String, token: &str, body: Value) -> Value {
+    let res = http
+        .post(url)
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.status());
+    res.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn nisc_starts_an_advisory_from_a_report_confirms_publishing_and_a_form_is_sent_once() {
+    use common::browser::{boot, browser, chromedriver, log_in, text_of};
+    use fantoccini::Locator;
+    let Some((_driver, port)) = chromedriver() else {
+        return;
+    };
+    let (db, base) = boot().await;
+    let http = kyoyu_test_support::client();
+    let op = api_token(&http, &base, OP).await;
+    let thread = api_post(
+        &http,
+        format!("{base}/api/v1/reports"),
+        &op,
+        json!({ "form": form_for("金融デモ事業者1", "finance", "amber"), "route": { "to": "fsa" }, "submit": true }),
+    )
+    .await;
+    let id = thread["id"].as_i64().unwrap();
+    let fsa = api_token(&http, &base, FSA).await;
+    api_post(
+        &http,
+        format!("{base}/api/v1/reports/{id}/forward"),
+        &fsa,
+        json!({ "to": "nisc" }),
+    )
+    .await;
+
+    let c = browser(port).await;
+    log_in(&c, &base, NISC).await;
+    c.goto(&format!("{base}/reports/{id}")).await.unwrap();
+    c.find(Locator::Id("advise-from"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let sources = c
+        .wait()
+        .for_element(Locator::Id("sources"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(sources.as_deref(), Some("R1"), "the report is the source");
+
+    // A draft with that source: its page links the report, and publishing asks first.
+    let nisc = api_token(&http, &base, NISC).await;
+    let mut f: Value =
+        serde_json::from_str(include_str!("../../../fixtures/advisory-fig8.json")).unwrap();
+    f.as_object_mut().unwrap().remove("_comment");
+    f["recipients"] = json!([{ "ministry": "fsa", "sectors": ["finance"] }]);
+    f["tlp"] = json!("amber");
+    let adv = api_post(
+        &http,
+        format!("{base}/api/v1/advisories"),
+        &nisc,
+        json!({ "form": f, "sources": [id] }),
+    )
+    .await;
+    let aid = adv["id"].as_i64().unwrap();
+    c.goto(&format!("{base}/advisories/{aid}")).await.unwrap();
+    let link = c.find(Locator::Css("#advisory-sources a")).await.unwrap();
+    assert_eq!(link.text().await.unwrap(), "R1");
+    assert_eq!(
+        link.attr("href").await.unwrap().as_deref(),
+        Some(format!("/reports/{id}").as_str())
+    );
+    assert!(
+        c.find(Locator::Css("#publish[disabled]")).await.is_err(),
+        "the source's scope allows publishing"
+    );
+    {
+        c.find(Locator::Id("publish"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        assert!(c.get_alert_text().await.unwrap().contains("公開"));
+        c.dismiss_alert().await.unwrap();
+        assert!(
+            text_of(&c, "#advisory-number").await.starts_with("未公開"),
+            "declined: nothing published"
+        );
+        c.find(Locator::Id("publish"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        c.accept_alert().await.unwrap();
+        c.wait()
+            .for_element(Locator::Css("p.notice, p.error"))
+            .await
+            .unwrap();
+        assert_eq!(text_of(&c, "#advisory-number").await, "T1");
+    }
+
+    // A form is sent once: of two submits in a row, the page's script lets the first through
+    // and stops the second (a listener on window, which runs last, reads what it decided and
+    // then keeps the browser from leaving the page).
+    log_in(&c, &base, "op-electricity-1-contact@demo.example").await;
+    c.goto(&format!("{base}/risk")).await.unwrap();
+    c.find(Locator::Id("na-name"))
+        .await
+        .unwrap()
+        .send_keys("二重送信の試験資産")
+        .await
+        .unwrap();
+    let seen = c
+        .execute(
+            "const f = document.getElementById('new-asset'); const seen = [];
+             window.addEventListener('submit', e => { seen.push(e.defaultPrevented); e.preventDefault(); });
+             f.requestSubmit(); f.requestSubmit();
+             return seen;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(seen, json!([false, true]), "the second submit is stopped");
+    let _ = c.close().await;
+    drop(db);
+}

@@ -292,6 +292,17 @@ async fn stylesheet() -> Response {
         .into_response()
 }
 
+async fn script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/kyoyu.js"),
+    )
+        .into_response()
+}
+
 /// One page or form action: its path, the methods it answers, its handlers.
 pub(crate) type Route = (
     &'static str,
@@ -330,6 +341,7 @@ fn table(max_upload_bytes: usize) -> Vec<Route> {
             post(documents::import_report).layer(upload()),
         ),
         ("/static/kyoyu.css", GET, get(stylesheet)),
+        ("/static/kyoyu.js", GET, get(script)),
         ("/reports/export.csv", GET, get(documents::reports_csv)),
         ("/inbox/export.csv", GET, get(documents::inbox_csv)),
         (

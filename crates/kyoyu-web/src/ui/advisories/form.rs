@@ -2,7 +2,8 @@
 //! domain form; drafting, editing, and the sources given by their R-numbers.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
@@ -236,11 +237,26 @@ pub(super) async fn form_page(
     render(status, &tpl)
 }
 
-pub async fn new_form(State(state): State<AppState>, auth: PageAuth) -> Response {
+/// `?sources=R1`: the report the advisory starts from (the button on a report thread).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct NewQuery {
+    sources: String,
+}
+
+pub async fn new_form(
+    State(state): State<AppState>,
+    auth: PageAuth,
+    query: Result<Query<NewQuery>, QueryRejection>,
+) -> Response {
     if !auth.session.actor.has_role(Role::Nisc) {
         return error_page(StatusCode::FORBIDDEN, t_ja("error.forbidden"));
     }
+    let Ok(Query(query)) = query else {
+        return bad_request_page();
+    };
     let input = Input {
+        sources_text: query.sources.trim().to_owned(),
         provided_at: local(&state.core.now().with_timezone(&jst())),
         tlp: "amber".into(),
         has_attachment: "no".into(),

@@ -78,6 +78,8 @@ struct ThreadTpl {
     hops: Vec<HopLine>,
     attachments: Vec<AttachmentLine>,
     sample_note: String,
+    /// NISC may start an advisory with this numbered report as its source.
+    advise_from: Option<String>,
 }
 
 /// The form as labelled rows, section by section in the order of 図4; empty fields left out.
@@ -427,8 +429,13 @@ pub(super) async fn show_thread(
             md5: a.md5.clone(),
         })
         .collect();
+    let advise_from = t
+        .number
+        .clone()
+        .filter(|_| auth.actor().has_role(kyoyu_domain::Role::Nisc));
     let tpl = ThreadTpl {
         l: JA,
+        advise_from,
         chrome: Chrome::for_visitor(state, auth.session(), "reports").await,
         pdf: state.pdf.available(),
         heading: heading_of(&t),
