@@ -419,7 +419,12 @@ async fn an_advisory_is_published_forwarded_and_acknowledged_in_the_browser() {
         .await
         .unwrap();
     // Publishing asks for confirmation first.
-    assert!(c.get_alert_text().await.unwrap().contains("公開後は取り消せません"));
+    assert!(
+        c.get_alert_text()
+            .await
+            .unwrap()
+            .contains("公開後は取り消せません")
+    );
     c.accept_alert().await.unwrap();
     arrived(&c, "published").await;
     c.wait()
