@@ -458,11 +458,19 @@ fn workbook_error(message: Msg) -> CellError {
 /// `<key>`, or unkeyed rows after the `<key>.header` row (inserted by hand), up to the next
 /// keyed row.
 pub(crate) fn read(bytes: &[u8], sheet: &str) -> Result<Filled, CellError> {
-    let mut wb: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))
-        .map_err(|_| workbook_error(Msg::new("workbook.not_xlsx")))?;
-    let range = wb
-        .worksheet_range(sheet)
-        .map_err(|_| workbook_error(Msg::new("workbook.no_sheet").arg("sheet", sheet)))?;
+    // calamine panics on some malformed sheets (fuzzing found an arithmetic overflow in its
+    // parsing of a cell reference, `fuzz/regressions/report_xlsx/`): such a file is as
+    // unreadable as any other broken one, and must not take the request down with it.
+    let parsed = std::panic::catch_unwind(|| {
+        let mut wb: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))
+            .map_err(|_| workbook_error(Msg::new("workbook.not_xlsx")))?;
+        wb.worksheet_range(sheet)
+            .map_err(|_| workbook_error(Msg::new("workbook.no_sheet").arg("sheet", sheet)))
+    });
+    let range = match parsed {
+        Ok(range) => range?,
+        Err(_) => return Err(workbook_error(Msg::new("workbook.not_xlsx"))),
+    };
     let (r0, c0) = range.start().unwrap_or((0, 0));
     let at = |row: &[Data], col: u32| -> Option<Data> {
         col.checked_sub(c0)
