@@ -4,13 +4,15 @@
 //! the API on both backends, the HTML form without a browser, and in headless Chromium.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use fantoccini::{Client, Locator};
+use fantoccini::Locator;
 use kyoyu_test_support::{apps, csrf_field, form_for};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 mod common;
-use common::browser::{arrived, boot, browser, chromedriver, log_in, shot, text_of};
+use common::browser::{
+    arrived, boot, browser, chromedriver, click, log_in, shot, text_of, type_in,
+};
 
 const OP: &str = "op-info_comm-1-contact@demo.example";
 const MIC: &str = "mic-contact@demo.example";
@@ -226,24 +228,6 @@ async fn the_html_form_judges_without_saving() {
         );
         app.db.cleanup().await;
     }
-}
-
-async fn click(c: &Client, css: &str) {
-    c.find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .click()
-        .await
-        .unwrap();
-}
-
-async fn type_in(c: &Client, id: &str, text: &str) {
-    c.find(Locator::Id(id))
-        .await
-        .unwrap_or_else(|e| panic!("{id}: {e}"))
-        .send_keys(text)
-        .await
-        .unwrap();
 }
 
 #[tokio::test]

@@ -7,25 +7,9 @@
 use fantoccini::{Client, Locator};
 
 mod common;
-use common::browser::{arrived, boot, browser, chromedriver, log_in, shot, text_of};
-
-async fn click(c: &Client, css: &str) {
-    c.find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .click()
-        .await
-        .unwrap();
-}
-
-async fn type_in(c: &Client, id: &str, text: &str) {
-    c.find(Locator::Id(id))
-        .await
-        .unwrap_or_else(|e| panic!("{id}: {e}"))
-        .send_keys(text)
-        .await
-        .unwrap();
-}
+use common::browser::{
+    arrived, boot, browser, chromedriver, click, log_in, shot, text_of, type_in,
+};
 
 /// The id of the risk whose page the browser shows.
 async fn risk_id(c: &Client) -> String {

@@ -175,16 +175,7 @@ async fn every_role_sees_its_workbench_at_desk_and_phone_width() {
     let (db, base) = boot().await;
     // Something waits at the CEPTOAR: a report from its member.
     let http = kyoyu_test_support::client();
-    let login: Value = http
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({ "email": OP, "password": "kyoyu-demo-pass" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["token"].as_str().unwrap().to_owned();
+    let token = api_token(&http, &base, OP).await;
     let res = http
         .post(format!("{base}/api/v1/reports"))
         .bearer_auth(&token)

@@ -55,7 +55,9 @@ pub struct Chrome {
     pub user: Option<UserBar>,
     pub csrf: String,
     pub active: &'static str,
-    /// What waits for the visitor, as menu badges.
+    /// What waits for the visitor (read once per page: the badges and the home page use it).
+    pub work: Option<kyoyu_core::workbench::Workbench>,
+    /// The same, as menu badges.
     pub badges: Badges,
 }
 
@@ -101,6 +103,7 @@ impl Chrome {
             user: None,
             csrf: String::new(),
             active: "",
+            work: None,
             badges: Badges::default(),
         }
     }
@@ -126,12 +129,11 @@ impl Chrome {
             None => None,
         };
         // A count that cannot be read leaves the badge off; the page itself still renders.
-        let badges = state
-            .core
-            .workbench(s)
-            .await
-            .map(|w| Badges::of(&w))
-            .unwrap_or_default();
+        let work = match s.org_id {
+            Some(_) => state.core.workbench(s).await.ok(),
+            None => None,
+        };
+        let badges = work.as_ref().map(Badges::of).unwrap_or_default();
         Chrome {
             demo: state.config.demo,
             user: Some(UserBar {
@@ -140,6 +142,7 @@ impl Chrome {
             }),
             csrf: s.csrf.clone(),
             active,
+            work,
             badges,
         }
     }
@@ -208,6 +211,7 @@ pub fn error_page_with(status: StatusCode, message: &str, details: Vec<String>) 
             user: None,
             csrf: String::new(),
             active: "",
+            work: None,
             badges: Badges::default(),
         },
         heading: messages::t(Locale::Ja, "error_page.title").to_owned(),

@@ -302,22 +302,17 @@ pub async fn home(State(state): State<AppState>, auth: PageAuth) -> Response {
         },
         None => None,
     };
+    let chrome = Chrome::for_session(&state, s, "home").await;
     let tpl = HomeTpl {
         l: JA,
-        chrome: Chrome::for_session(&state, s, "home").await,
         welcome: kyoyu_domain::messages::fill(t(Locale::Ja, "home.welcome"), &[("name", &s.name)]),
         org,
         is_contact: s.is_contact,
         is_admin: s.is_admin,
         must_enrol_totp: s.must_enrol_totp,
         next_update: crate::ui::routine::next_update_line(state.core.today_jst()),
-        workbench: match s.org_id {
-            Some(_) => match state.core.workbench(s).await {
-                Ok(w) => Some(work_lines(&w)),
-                Err(e) => return core_error_page(e),
-            },
-            None => None,
-        },
+        workbench: chrome.work.as_ref().map(work_lines),
+        chrome,
     };
     render(StatusCode::OK, &tpl)
 }

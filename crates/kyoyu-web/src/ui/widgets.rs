@@ -56,6 +56,29 @@ pub fn tlp_opts() -> Vec<Opt> {
     Tlp::ALL.iter().map(|v| tlp_opt(*v)).collect()
 }
 
+/// The services of every sector that has any, grouped by sector (表3), for a select.
+pub fn service_groups(state: &AppState) -> Vec<OptGroup> {
+    state
+        .core
+        .reference()
+        .sectors
+        .iter()
+        .filter(|s| !s.services.is_empty())
+        .map(|s| OptGroup {
+            label: s.name_ja.clone(),
+            options: s
+                .services
+                .iter()
+                .map(|v| Opt {
+                    code: v.code.clone(),
+                    label: v.name_ja.clone(),
+                    help: v.sml_ja.clone(),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
 pub fn sector_opts(state: &AppState) -> Vec<Opt> {
     state
         .core

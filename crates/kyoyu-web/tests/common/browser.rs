@@ -178,3 +178,21 @@ pub async fn text_of(c: &fantoccini::Client, css: &str) -> String {
         .await
         .unwrap()
 }
+
+pub async fn click(c: &fantoccini::Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+pub async fn type_in(c: &fantoccini::Client, id: &str, text: &str) {
+    c.find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("{id}: {e}"))
+        .send_keys(text)
+        .await
+        .unwrap();
+}

@@ -20,7 +20,8 @@ use crate::auth::PageAuth;
 use crate::error::ApiError;
 use crate::ui::report_form::{FormInput, describe, jst, local};
 use crate::ui::widgets::{
-    Opt, OptGroup, bad_request_page, check_csrf, not_found_page, opts, sector_opts, t_ja, tlp_opts,
+    Opt, OptGroup, bad_request_page, check_csrf, not_found_page, opts, sector_opts, service_groups,
+    t_ja, tlp_opts,
 };
 use crate::ui::{Chrome, JA, L, Visitor, core_error_page, error_page, render};
 
@@ -107,23 +108,7 @@ pub(super) async fn form_page(
         })
         .collect();
     let reference = state.core.reference();
-    let services = reference
-        .sectors
-        .iter()
-        .filter(|sector| !sector.services.is_empty())
-        .map(|sector| OptGroup {
-            label: sector.name_ja.clone(),
-            options: sector
-                .services
-                .iter()
-                .map(|v| Opt {
-                    code: v.code.clone(),
-                    label: v.name_ja.clone(),
-                    help: v.sml_ja.clone(),
-                })
-                .collect(),
-        })
-        .collect();
+    let services = service_groups(state);
     let mut equipment: Vec<String> = Vec::new();
     for q in reference
         .sectors

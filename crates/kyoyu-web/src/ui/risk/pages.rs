@@ -224,28 +224,6 @@ fn sorted(mut risks: Vec<RiskView>, p: &RegisterParams) -> Vec<RiskView> {
     risks
 }
 
-fn service_groups(state: &AppState) -> Vec<OptGroup> {
-    state
-        .core
-        .reference()
-        .sectors
-        .iter()
-        .filter(|s| !s.services.is_empty())
-        .map(|s| OptGroup {
-            label: s.name_ja.clone(),
-            options: s
-                .services
-                .iter()
-                .map(|v| Opt {
-                    code: v.code.clone(),
-                    label: v.name_ja.clone(),
-                    help: v.sml_ja.clone(),
-                })
-                .collect(),
-        })
-        .collect()
-}
-
 /// `/risk`: the register.
 pub async fn register(
     State(state): State<AppState>,
@@ -349,7 +327,7 @@ pub async fn register(
         assets: r.assets.iter().map(|a| (a.id, a.name.clone())).collect(),
         issues: r.issues.iter().map(|i| (i.id, i.title.clone())).collect(),
         kinds: opts(AssetKind::ALL, |v| v.code(), |v| v.label()),
-        services: service_groups(&state),
+        services: crate::ui::widgets::service_groups(&state),
         sources: opts(IssueSource::ALL, |v| v.code(), |v| v.label()),
         asset_lines: r
             .assets
